@@ -1,0 +1,48 @@
+# KIT: `make run` starts the demo stack, `make test` runs every test. Both install first.
+PY := .venv/bin/python
+STAMP := .venv/.install-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test bench lint migrate demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+.env: | $(STAMP)
+	$(PY) scripts/write_env.py .env
+
+migrate: install .env
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+# Web (gunicorn, threaded), Celery worker and beat, all children of this recipe's shell:
+# Ctrl-C reaches the whole process group and `kill 0` stops whatever is left.
+run: demo
+	mkdir -p var
+	$(PY) manage.py collectstatic --noinput -v 0
+	@echo "KIT on http://$(HOST):$(PORT)/  (demo users admin, support, senior, dealer, subdealer; password kit-demo)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  .venv/bin/gunicorn kit.wsgi -b $(HOST):$(PORT) -k gthread --workers 2 --threads 16 --timeout 60 & \
+	  .venv/bin/celery -A kit worker -Q default,gateway --concurrency 4 --pool threads -l info & \
+	  .venv/bin/celery -A kit beat -l info -s var/celerybeat-schedule & \
+	  wait
+
+test: install
+	scripts/test.sh
+
+bench: install
+	scripts/bench.sh
+
+lint: install
+	.venv/bin/ruff check .
+
+clean:
+	rm -rf var .venv staticfiles

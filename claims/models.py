@@ -1,0 +1,1 @@
+# Customer claims arrive with their own issue; the app exists so the layout is whole.

@@ -1,0 +1,77 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kit.money import ZERO, MoneyField
+
+
+class Dealer(models.Model):
+    """A dealer or sub-agent; sub-agents hang below their parent to any depth.
+
+    `path` is a materialised path ("/1/5/9/") so a subtree is one indexed prefix query.
+    """
+
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children", verbose_name=_("parent dealer"))
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    name = models.CharField(_("name"), max_length=200)
+    inn = models.CharField(_("INN"), max_length=12, blank=True)
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    support_phone = models.CharField(_("support phone (printed on cheques)"), max_length=32, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow")
+    balance = MoneyField(_("balance"), default=ZERO, editable=False)
+    credit_limit = MoneyField(_("credit limit"), default=ZERO)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dealer")
+        verbose_name_plural = _("dealers")
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.name
+
+
+class DealerUser(models.Model):
+    """Links a Django user to the one dealer whose subtree the user sees."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dealer_link")
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="users")
+
+    class Meta:
+        verbose_name = _("dealer user")
+        verbose_name_plural = _("dealer users")
+
+    def __str__(self):
+        return f"{self.user} @ {self.dealer}"
+
+
+class LedgerEntry(models.Model):
+    """Append-only: the only way a dealer's balance changes."""
+
+    class Kind(models.TextChoices):
+        TOPUP = "topup", _("top-up")
+        PAYMENT_DEBIT = "payment_debit", _("payment debit")
+        PAYMENT_CREDIT = "payment_credit", _("payment refund")
+        REWARD = "reward", _("reward")
+        ADJUSTMENT = "adjustment", _("adjustment")
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    amount = MoneyField(_("amount"), help_text=_("negative for a debit"))
+    balance_after = MoneyField(_("balance after"))
+    payment = models.ForeignKey("payments.Payment", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="ledger_entries")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    comment = models.CharField(_("comment"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["dealer", "-id"])]
+
+    def __str__(self):
+        return f"{self.dealer_id} {self.kind} {self.amount}"

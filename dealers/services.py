@@ -1,0 +1,60 @@
+"""Dealer operations: the tree and the ledger. The balance changes only here."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+
+from kit.money import rub
+from kit.queue import enqueue_on_commit
+
+from .models import Dealer, LedgerEntry
+
+
+class LedgerError(ValueError):
+    pass
+
+
+@transaction.atomic
+def dealer_create(*, name: str, parent: Dealer | None = None, **fields) -> Dealer:
+    """Create a dealer (or a sub-agent under `parent`) and set its tree path."""
+    dealer = Dealer.objects.create(name=name, parent=parent, **fields)
+    dealer.path = f"{parent.path if parent else '/'}{dealer.pk}/"
+    dealer.save(update_fields=["path"])
+    return dealer
+
+
+def ledger_post(*, dealer_id: int, kind: str, amount: Decimal, payment=None, by=None,
+                comment: str = "") -> LedgerEntry:
+    """Post one entry and move the balance by it, in the caller's transaction.
+
+    The balance moves with an F() update (the UPDATE takes the row lock), never
+    read-add-save, so concurrent entries cannot lose each other.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise LedgerError("ledger_post must run inside a transaction")
+    amount = rub(amount)
+    if amount == 0:
+        raise LedgerError("a ledger entry moves money")
+    updated = Dealer.objects.filter(pk=dealer_id).update(balance=F("balance") + amount)
+    if updated != 1:
+        raise LedgerError(f"no dealer {dealer_id}")
+    balance_after = Dealer.objects.values_list("balance", flat=True).get(pk=dealer_id)
+    return LedgerEntry.objects.create(dealer_id=dealer_id, kind=kind, amount=amount,
+                                      balance_after=balance_after, payment=payment,
+                                      created_by=by, comment=comment[:255])
+
+
+def dealer_topup(*, dealer: Dealer, amount: Decimal, by=None, comment: str = "") -> LedgerEntry:
+    """Add prepaid money to a dealer's balance (a ledger entry); held payments may resume."""
+    amount = rub(amount)
+    if amount <= 0:
+        raise LedgerError("a top-up is a positive amount")
+    with transaction.atomic():
+        entry = ledger_post(dealer_id=dealer.pk, kind=LedgerEntry.Kind.TOPUP, amount=amount,
+                            by=by, comment=comment)
+        # Payments held for want of balance resume oldest first (payments owns that rule).
+        from payments.tasks import resume_held
+
+        enqueue_on_commit(resume_held, dealer.pk)
+    return entry

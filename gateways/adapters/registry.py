@@ -1,0 +1,5 @@
+"""Gateway code -> adapter class. One explicit line per adapter (no dynamic loading)."""
+
+from .base import Adapter
+
+ADAPTERS: dict[str, type[Adapter]] = {}

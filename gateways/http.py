@@ -1,0 +1,104 @@
+"""The HTTP client every adapter shares, and the transports that serve the simulators.
+
+Live (`make run`, production): a pooled `httpx.Client`. With simulators on, a simulator
+switched "down" refuses the connection before anything is sent, exactly as a dead host
+would, so the router's `retry` path is what a demo shows.
+
+Tests: the same adapters talk to the simulators in-process through Django's WSGI handler
+(no sockets, no network). A simulator's added delay is not slept there: past the read
+timeout it becomes `httpx.ReadTimeout` after the simulator has done its work, which is
+the ambiguous "sent, no reply" case.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import httpx
+from django.conf import settings
+
+SIM_PATH = re.compile(r"^/sim/(?P<code>[a-z0-9_-]+)/")
+DELAY_HEADER = "X-Sim-Delay"  # seconds the simulator would have slept before replying
+
+_local = threading.local()
+_override: httpx.BaseTransport | None = None
+
+
+def _simulator_down(url: httpx.URL) -> bool:
+    if not settings.KIT_SIMULATORS:
+        return False
+    m = SIM_PATH.match(url.path)
+    if not m:
+        return False
+    from .models import SimulatorState
+
+    return SimulatorState.objects.filter(code=m.group("code"), down=True).exists()
+
+
+class SimulatorAwareTransport(httpx.BaseTransport):
+    """Refuses connections to a simulator switched down; otherwise delegates."""
+
+    def __init__(self, inner: httpx.BaseTransport):
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if _simulator_down(request.url):
+            raise httpx.ConnectError("connection refused (simulator switched down)", request=request)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class InProcessTransport(httpx.BaseTransport):
+    """Serves requests with this Django project's WSGI handler, in the calling thread."""
+
+    def __init__(self):
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.wsgi = httpx.WSGITransport(app=WSGIHandler())
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if _simulator_down(request.url):
+            raise httpx.ConnectError("connection refused (simulator switched down)", request=request)
+        response = self.wsgi.handle_request(request)
+        delay = float(response.headers.get(DELAY_HEADER, "0") or 0)
+        timeout = (request.extensions.get("timeout") or {}).get("read")
+        if delay and timeout is not None and delay >= timeout:
+            response.close()
+            raise httpx.ReadTimeout("simulated: no reply within the read timeout", request=request)
+        return response
+
+
+def set_transport(transport: httpx.BaseTransport | None) -> None:
+    """Tests: route every adapter's HTTP through `transport` (None: back to the network)."""
+    global _override
+    _override = transport
+    _local.__dict__.clear()
+
+
+def client() -> httpx.Client:
+    """A pooled client per thread (httpx clients are not shared across threads here)."""
+    c = getattr(_local, "client", None)
+    if c is None or getattr(_local, "transport_id", None) != id(_override):
+        inner = _override or httpx.HTTPTransport(retries=0)
+        transport = inner if _override else SimulatorAwareTransport(inner)
+        c = httpx.Client(transport=transport, follow_redirects=False,
+                         headers={"User-Agent": "KIT/0.1"})
+        _local.client = c
+        _local.transport_id = id(_override)
+    return c
+
+
+def sim_delay(response, seconds: float):
+    """Simulators: wait `seconds` before this reply (live), or mark it (in-process tests)."""
+    if seconds <= 0:
+        return response
+    if getattr(settings, "KIT_SIM_REAL_SLEEP", True):
+        import time
+
+        time.sleep(seconds)
+    else:
+        response[DELAY_HEADER] = f"{seconds:.3f}"
+    return response

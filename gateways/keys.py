@@ -1,0 +1,38 @@
+"""RSA keys for gateway signatures (PEM in, PEM out)."""
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+HASHES = {"md5": hashes.MD5, "sha1": hashes.SHA1, "sha256": hashes.SHA256}
+
+
+def rsa_generate(bits: int = 2048) -> tuple[str, str]:
+    """(private PEM, public PEM)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
+def load_private(pem: str) -> rsa.RSAPrivateKey:
+    return serialization.load_pem_private_key(pem.encode(), password=None)
+
+
+def load_public(pem: str) -> rsa.RSAPublicKey:
+    return serialization.load_pem_public_key(pem.encode())
+
+
+def rsa_sign(private_pem: str, data: bytes, hash_name: str = "sha256") -> bytes:
+    return load_private(private_pem).sign(data, padding.PKCS1v15(), HASHES[hash_name]())
+
+
+def rsa_verify(public_pem: str, signature: bytes, data: bytes, hash_name: str = "sha256") -> bool:
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        load_public(public_pem).verify(signature, data, padding.PKCS1v15(), HASHES[hash_name]())
+    except (InvalidSignature, ValueError):
+        return False
+    return True

@@ -1,0 +1,101 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kit.crypto import EncryptedTextField
+
+
+class Gateway(models.Model):
+    class Code(models.TextChoices):
+        CYBERPLAT = "cyberplat", "CyberPlat"
+        OSMP = "osmp", "OSMP / QIWI"
+        CONTACT = "contact", "Contact"
+        COMEPAY = "comepay", "ComePay"
+        PROVIDER = "provider", _("Provider protocol (direct)")
+
+    code = models.SlugField(_("code"), unique=True, max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    protocol = models.CharField(_("protocol"), max_length=20, choices=Code.choices)
+    base_url = models.URLField(_("base URL"), max_length=300)
+    # Non-secret protocol parameters (dealer / point / operator codes, key serials, paths).
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # Secrets: encrypted at rest with KIT_FIELD_KEY; admin never shows them again.
+    secret = EncryptedTextField(_("password / secret"), blank=True)
+    private_key = EncryptedTextField(_("our private key (PEM)"), blank=True)
+    peer_public_key = models.TextField(_("gateway public key (PEM)"), blank=True)
+    connect_timeout = models.FloatField(_("connect timeout, s"), default=3.0)
+    read_timeout = models.FloatField(_("read timeout, s"), default=5.0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("gateway")
+        verbose_name_plural = _("gateways")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Route(models.Model):
+    """Provider -> gateway, tried by priority (lower first), weighted within one priority."""
+
+    provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE, related_name="routes")
+    gateway = models.ForeignKey(Gateway, on_delete=models.PROTECT, related_name="routes")
+    dealer = models.ForeignKey("dealers.Dealer", null=True, blank=True, on_delete=models.CASCADE,
+                               help_text=_("Set: this dealer's override; its routes replace the default ones."))
+    priority = models.PositiveSmallIntegerField(_("priority"), default=1)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=100)
+    remote_id = models.CharField(_("provider id at the gateway"), max_length=64)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("route")
+        verbose_name_plural = _("routes")
+        ordering = ["provider", "dealer", "priority", "-weight"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "gateway", "dealer"], name="route_unique_per_dealer",
+                                    nulls_distinct=False),
+        ]
+
+    def __str__(self):
+        return f"{self.provider.code} -> {self.gateway.code} (p{self.priority}, w{self.weight})"
+
+
+class SimulatorState(models.Model):
+    """A simulator's switches and its own keys (demo and tests only)."""
+
+    code = models.SlugField(unique=True, max_length=32)
+    down = models.BooleanField(_("down (connection refused)"), default=False)
+    latency_ms = models.PositiveIntegerField(_("added latency, ms"), default=0)
+    private_key = EncryptedTextField(_("simulator private key (PEM)"), blank=True)
+    peer_public_key = models.TextField(_("our public key as the simulator knows it (PEM)"), blank=True)
+    params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("simulator")
+        verbose_name_plural = _("simulators")
+
+    def __str__(self):
+        return self.code
+
+
+class SimRecord(models.Model):
+    """What a simulator itself accepted: its own book, so tests can count real upstream payments."""
+
+    code = models.SlugField(max_length=32)
+    key = models.CharField(max_length=64, help_text="the idempotency key the gateway saw (SESSION, id...)")
+    upstream_id = models.CharField(max_length=64, blank=True)
+    account = models.CharField(max_length=64)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    amount_all = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    state = models.CharField(max_length=20)  # checked / paid / pending / declined / ...
+    polls = models.PositiveIntegerField(default=0)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["code", "key"], name="simrecord_unique_key")]
+        indexes = [models.Index(fields=["code", "account"])]
+
+    def __str__(self):
+        return f"{self.code}:{self.key} {self.state}"

@@ -1,0 +1,85 @@
+"""What every simulator shares: outcome rules by the account's last four digits, the
+simulator's own book (`SimRecord`), its switches (down, latency) and its keys.
+
+The rules are the same for every simulator so demos and tests can show every path:
+
+| last 4 | behaviour |
+|---|---|
+| 0001 | pay declined definitively (account not found) |
+| 0002 | pay accepted, but the reply never comes back in time; status then says success |
+| 0003 | pay accepted but pending; status "in progress" for the first two polls, then success |
+| 0004 | a transient error (not registered) twice, then success |
+| 0005 | the check says the account does not exist |
+| 0006 | CyberPlat declines with a re-routable code; the other simulators accept it |
+| 0007 | CyberPlat answers "same payment within the hour", then status shows it done; others accept |
+| else | success |
+"""
+
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from ..http import sim_delay
+from ..models import SimRecord, SimulatorState
+
+
+class Magic(StrEnum):
+    DECLINE = "decline"
+    TIMEOUT = "timeout"
+    PENDING = "pending"
+    TRANSIENT = "transient"
+    NO_ACCOUNT = "no_account"
+    REROUTE = "reroute"
+    DUPLICATE = "duplicate"
+    OK = "ok"
+
+
+_BY_SUFFIX = {"0001": Magic.DECLINE, "0002": Magic.TIMEOUT, "0003": Magic.PENDING, "0004": Magic.TRANSIENT,
+              "0005": Magic.NO_ACCOUNT, "0006": Magic.REROUTE, "0007": Magic.DUPLICATE}
+
+PENDING_POLLS = 2      # 0003: status says "in progress" this many times, then success
+TRANSIENT_FAILS = 2    # 0004: this many transient errors, then success
+
+
+def magic(account: str) -> Magic:
+    return _BY_SUFFIX.get(account[-4:], Magic.OK)
+
+
+def timeout_sleep() -> float:
+    """How long a 0002 pay reply is held back: past any demo read timeout."""
+    return float(getattr(settings, "KIT_SIM_TIMEOUT_SLEEP", 8.0))
+
+
+def state(code: str) -> SimulatorState:
+    obj, _ = SimulatorState.objects.get_or_create(code=code)
+    return obj
+
+
+def with_latency(code: str, response, extra_seconds: float = 0.0):
+    """Apply the simulator's configured latency (plus `extra_seconds`) to a reply."""
+    st = SimulatorState.objects.filter(code=code).values_list("latency_ms", flat=True).first() or 0
+    return sim_delay(response, st / 1000.0 + extra_seconds)
+
+
+def counter(code: str, name: str) -> int:
+    """Bump and return a named per-simulator counter (e.g. transient failures for an account).
+
+    Kept in a SimRecord with state "counter" so it survives across processes.
+    """
+    key = f"counter:{name}"[:64]
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                rec = SimRecord.objects.create(code=code, key=key, account="", state="counter", polls=1)
+                return 1
+        except IntegrityError:
+            rec = SimRecord.objects.select_for_update().get(code=code, key=key)
+        rec.polls += 1
+        rec.save(update_fields=["polls", "updated_at"])
+        return rec.polls
+
+
+def accepted(code: str):
+    """The simulator's book of accepted payments (tests count these)."""
+    return SimRecord.objects.filter(code=code).exclude(state="counter")

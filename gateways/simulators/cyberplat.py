@@ -1,0 +1,3 @@
+"""Simulator: arrives with its gateway's issue (the URL is reserved here)."""
+
+urlpatterns: list = []

@@ -1,0 +1,11 @@
+"""Mounted at /sim/ when KIT_SIMULATORS is on: one simulator per gateway protocol."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("cyberplat/", include("gateways.simulators.cyberplat")),
+    path("osmp/", include("gateways.simulators.osmp")),
+    path("contact/", include("gateways.simulators.contact")),
+    path("comepay/", include("gateways.simulators.comepay")),
+    path("provider/", include("gateways.simulators.provider")),
+]

@@ -1,0 +1,45 @@
+"""The Celery app.
+
+Worker settings that make payment submission safe:
+
+- `task_acks_late` + `task_reject_on_worker_lost`: a task is acknowledged only after it
+  ran, so a worker killed mid-task gets its message redelivered. This is safe only because
+  every task is idempotent: it locks the payment, re-checks its state and returns quietly
+  when the work is done (STYLE.md rule 8).
+- `worker_prefetch_multiplier = 1`: a worker holds only the message it runs; a slow gateway
+  never strands a queue of prefetched payments behind it.
+- `visibility_timeout` (Redis broker) above the longest task (a gateway call is bounded by
+  its timeouts, well under a minute): otherwise Redis would redeliver a message that is
+  still running. For the same reason no task is scheduled with a long countdown through the
+  broker: long waits are "next try at" columns in the database, picked up by the sweeper.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kit.settings")
+
+app = Celery("kit")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+VISIBILITY_TIMEOUT = 600  # seconds; the longest task is far below this
+
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_ignore_result=True,
+    task_default_queue="default",
+    task_routes={"payments.tasks.submit_payment": {"queue": "gateway"},
+                 "payments.tasks.poll_payment": {"queue": "gateway"}},
+    broker_connection_retry_on_startup=True,
+    timezone="Europe/Moscow",
+    enable_utc=True,
+)
+app.conf.broker_transport_options = {
+    "visibility_timeout": VISIBILITY_TIMEOUT,
+    **(app.conf.broker_transport_options or {}),
+}
+
+app.autodiscover_tasks()

@@ -1,0 +1,115 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kit.money import ZERO, MoneyField
+
+
+class Status(models.TextChoices):
+    ACCEPTED = "accepted", _("accepted")
+    HELD = "held", _("held")
+    PROCESSING = "processing", _("processing")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Payment(models.Model):
+    Status = Status
+
+    terminal = models.ForeignKey("terminals.Terminal", on_delete=models.PROTECT, related_name="payments")
+    # The terminal's dealer when the payment was accepted: tenant scoping and the ledger use it.
+    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.PROTECT, related_name="payments")
+    txn = models.CharField(_("transaction number"), max_length=20)
+    provider = models.ForeignKey("providers.Provider", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="payments")
+    provider_code = models.CharField(_("provider code as sent"), max_length=64)
+    account = models.CharField(_("account"), max_length=64)
+    fields = models.JSONField(_("extra fields"), default=dict, blank=True)
+    amount = MoneyField(_("cash received"))
+    fee = MoneyField(_("customer fee"), default=ZERO)
+    credited = MoneyField(_("credited to provider"), default=ZERO)
+    reward = MoneyField(_("dealer reward"), default=ZERO)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACCEPTED)
+    reason = models.CharField(_("reason code"), max_length=40, blank=True)
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    # sha256 of the request content: the same txn with other content is a conflict.
+    content_hash = models.CharField(max_length=64)
+    cheque_number = models.CharField(_("cheque number"), max_length=48)
+    paid_at = models.DateTimeField(_("paid at the terminal"))
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The gateway the payment is with now (pinned while an outcome is unknown).
+    gateway = models.ForeignKey("gateways.Gateway", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="payments")
+    next_try_at = models.DateTimeField(_("next try at"), null=True, blank=True)
+    tries = models.PositiveIntegerField(_("tries"), default=0)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-id"]
+        constraints = [
+            # The terminal's transaction number is its idempotency key.
+            models.UniqueConstraint(fields=["terminal", "txn"], name="payment_terminal_txn_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_try_at"], name="payment_due_idx"),
+            models.Index(fields=["dealer", "-received_at"], name="payment_dealer_idx"),
+            models.Index(fields=["account"], name="payment_account_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.terminal_id}/{self.txn} {self.status}"
+
+
+class Event(models.Model):
+    """Append-only: one row per state change (the support timeline)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    reason = models.CharField(max_length=40, blank=True)
+    actor = models.CharField(max_length=64, help_text="terminal:<n>, worker, sweeper, user:<username>")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.payment_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class Attempt(models.Model):
+    """One try at a gateway under one attempt id (CyberPlat SESSION, QIWI transaction number...)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")  # reserved or sent; the outcome is not recorded yet
+        CLOSED = "closed", _("closed")
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="attempts")
+    gateway = models.ForeignKey("gateways.Gateway", on_delete=models.PROTECT, related_name="attempts")
+    # Digits only, at most 18: CyberPlat's SESSION and QIWI's transaction number allow no more.
+    attempt_id = models.CharField(max_length=18, unique=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    outcome = models.CharField(max_length=10, blank=True)  # ok / declined / retry / unknown / config
+    result_code = models.CharField(max_length=32, blank=True)
+    message = models.CharField(max_length=255, blank=True)
+    upstream_id = models.CharField(max_length=64, blank=True)
+    exchange = models.JSONField(default=list, blank=True, help_text="request/response summaries, secrets masked")
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("gateway attempt")
+        verbose_name_plural = _("gateway attempts")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["state", "gateway"], name="attempt_open_idx")]
+
+    def __str__(self):
+        return f"{self.attempt_id} @ {self.gateway_id} {self.outcome or self.state}"

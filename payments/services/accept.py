@@ -1,0 +1,174 @@
+"""Acceptance: a signed, well-formed payment is always recorded, exactly once."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dealers.locks import lock_dealer
+from dealers.models import LedgerEntry
+from dealers.services import ledger_post
+from kit.money import ZERO, rub
+from kit.queue import enqueue_on_commit
+from providers import selectors as catalogue
+
+from ..errors import Flag, Reason, TxnConflict
+from ..locks import lock_payment
+from ..models import Event, Payment, Status
+from .transition import payment_transition
+
+CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """A payment as the terminal sent it, already parsed and well-formed."""
+
+    txn: str
+    provider_code: str
+    account: str
+    amount: Decimal
+    paid_at: datetime
+    fields: dict = field(default_factory=dict)
+    fee: Decimal | None = None
+    credited: Decimal | None = None
+
+    def content_hash(self) -> str:
+        """Same content -> same hash; compared when a txn comes again."""
+        doc = {
+            "provider": self.provider_code,
+            "account": self.account,
+            "amount": f"{rub(self.amount):.2f}",
+            "paid_at": self.paid_at.astimezone(timezone.UTC).isoformat(),
+            "fields": self.fields,
+            "fee": None if self.fee is None else f"{rub(self.fee):.2f}",
+            "credited": None if self.credited is None else f"{rub(self.credited):.2f}",
+        }
+        raw = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _existing(terminal, req: PaymentRequest, digest: str) -> Payment | None:
+    payment = Payment.objects.filter(terminal=terminal, txn=req.txn).first()
+    if payment is not None and payment.content_hash != digest:
+        raise TxnConflict(f"txn {req.txn} was already used for another payment")
+    return payment
+
+
+def _judge(terminal, req: PaymentRequest, provider, now):
+    """Amounts, flags, and the status and reason the payment starts with (before the balance)."""
+    dealer = terminal.dealer
+    flags = []
+    if req.paid_at - now > CLOCK_SKEW_TOLERANCE:
+        flags.append(Flag.CLOCK_SKEW)
+    amount = rub(req.amount)
+    if provider is None:
+        fee = rub(req.fee) if req.fee is not None else ZERO
+        credited = rub(req.credited) if req.credited is not None else amount - fee
+        return amount, fee, credited, ZERO, flags, Status.FAILED, Reason.UNKNOWN_PROVIDER
+
+    q = catalogue.quote(provider=provider, dealer=dealer, amount=amount, at=req.paid_at)
+    fee, credited = q.fee, q.credited
+    if req.fee is not None and req.credited is not None:
+        # What the cheque promised the customer wins; a difference is flagged for the dealer.
+        fee, credited = rub(req.fee), rub(req.credited)
+        if (fee, credited) != (q.fee, q.credited):
+            flags.append(Flag.FEE_MISMATCH)
+    reward = catalogue.reward_for(provider=provider, dealer=dealer, credited=credited, at=req.paid_at)
+
+    if not catalogue.account_matches(provider, req.account):
+        return amount, fee, credited, reward, flags, Status.FAILED, Reason.ACCOUNT_FORMAT
+    if catalogue.account_blacklisted(provider, req.account):
+        return amount, fee, credited, reward, flags, Status.FAILED, Reason.BLACKLISTED_ACCOUNT
+    if not (provider.min_amount <= amount <= provider.max_amount):
+        return amount, fee, credited, reward, flags, Status.FAILED, Reason.AMOUNT_OUT_OF_LIMITS
+    if credited < provider.min_amount:
+        return amount, fee, credited, reward, flags, Status.FAILED, Reason.AMOUNT_BELOW_MINIMUM
+    if terminal.status == terminal.Status.BLOCKED:
+        return amount, fee, credited, reward, flags, Status.HELD, Reason.TERMINAL_BLOCKED
+    if not provider.is_active:
+        return amount, fee, credited, reward, flags, Status.HELD, Reason.PROVIDER_DISABLED
+    return amount, fee, credited, reward, flags, Status.ACCEPTED, ""
+
+
+def _debit(payment: Payment) -> bool:
+    """Debit the credited sum if balance + credit limit allow it (dealer row locked)."""
+    dealer = lock_dealer(payment.dealer_id)
+    if dealer.balance + dealer.credit_limit < payment.credited:
+        return False
+    ledger_post(dealer_id=dealer.pk, kind=LedgerEntry.Kind.PAYMENT_DEBIT, amount=-payment.credited,
+                payment=payment, comment=f"{payment.cheque_number}")
+    return True
+
+
+def payment_accept(*, terminal, request: PaymentRequest) -> tuple[Payment, bool]:
+    """Record the payment (or return the one already recorded for this txn).
+
+    Returns (payment, created). Raises TxnConflict when the txn was used for other
+    content. One transaction: payment row, event row, ledger debit; submission is queued
+    on commit.
+    """
+    digest = request.content_hash()
+    existing = _existing(terminal, request, digest)
+    if existing is not None:
+        return existing, False
+
+    from ..tasks import submit_payment  # tasks import services; import here to avoid a cycle
+
+    now = timezone.now()
+    provider = catalogue.provider_by_code(request.provider_code)
+    amount, fee, credited, reward, flags, status, reason = _judge(terminal, request, provider, now)
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                terminal=terminal, dealer_id=terminal.dealer_id, txn=request.txn, provider=provider,
+                provider_code=request.provider_code, account=request.account, fields=request.fields,
+                amount=amount, fee=fee, credited=credited, reward=reward, status=status, reason=reason,
+                flags=[str(f) for f in flags], content_hash=digest,
+                cheque_number=f"{terminal.number}-{request.txn}", paid_at=request.paid_at,
+                finished_at=now if status == Status.FAILED else None,
+            )
+            if status == Status.ACCEPTED and not _debit(payment):
+                status, reason = Status.HELD, Reason.INSUFFICIENT_BALANCE
+                payment.status, payment.reason = status, reason
+                payment.save(update_fields=["status", "reason"])
+            Event.objects.create(payment=payment, from_status="", to_status=status, reason=reason,
+                                 actor=f"terminal:{terminal.number}", detail={"flags": payment.flags})
+            if status == Status.ACCEPTED:
+                enqueue_on_commit(submit_payment, payment.pk)
+    except IntegrityError:
+        # Another request with the same txn won the insert; answer as it did.
+        existing = _existing(terminal, request, digest)
+        if existing is None:
+            raise
+        return existing, False
+    return payment, True
+
+
+def payment_held_resume(*, dealer_id: int, actor: str = "worker") -> list[int]:
+    """Resume this dealer's payments held for want of balance, oldest first, while money lasts.
+
+    Returns the ids resumed. Each resumes in its own transaction (payment locked, then the
+    dealer); the first that does not fit stops the run, so order is kept.
+    """
+    from ..tasks import submit_payment
+
+    resumed = []
+    ids = list(Payment.objects.filter(dealer_id=dealer_id, status=Status.HELD,
+                                      reason=Reason.INSUFFICIENT_BALANCE)
+               .order_by("received_at", "pk").values_list("pk", flat=True))
+    for pk in ids:
+        with transaction.atomic():
+            payment = lock_payment(pk)
+            if payment.status != Status.HELD or payment.reason != Reason.INSUFFICIENT_BALANCE:
+                continue
+            if not _debit(payment):
+                break
+            payment_transition(payment=payment, to=Status.ACCEPTED, actor=actor, reason="balance_topped_up")
+            enqueue_on_commit(submit_payment, payment.pk)
+        resumed.append(pk)
+    return resumed
