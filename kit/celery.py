@@ -42,4 +42,7 @@ app.conf.broker_transport_options = {
     **(app.conf.broker_transport_options or {}),
 }
 
+# Periodic work (Celery beat). Each entry: a thin task in its app's tasks.py.
+app.conf.beat_schedule = {}
+
 app.autodiscover_tasks()

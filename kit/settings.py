@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "dealers",
     "providers",
     "gateways",
+    "gateways.reconcile",
     "terminals",
     "payments",
     "claims",

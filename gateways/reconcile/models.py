@@ -1,0 +1,1 @@
+# Daily reconciliation with each gateway: models arrive with the reconciliation work.
