@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +13,7 @@ from .models import Dealer, DealerUser, LedgerEntry
 
 
 class TopUpForm(forms.Form):
-    amount = forms.DecimalField(label=_("amount, RUB"), max_digits=14, decimal_places=2, min_value="0.01")
+    amount = forms.DecimalField(label=_("amount, RUB"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     comment = forms.CharField(label=_("comment"), max_length=255, required=False)
 
 

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from dealers.views import home
 
 
 def healthz(request):
@@ -10,7 +11,7 @@ def healthz(request):
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", home, name="home"),
     path("healthz", healthz),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

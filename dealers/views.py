@@ -1,0 +1,23 @@
+import zoneinfo
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from .selectors import dealer_for_user, dealer_subtree
+
+
+@login_required
+def home(request):
+    """Staff go to the admin; a dealer user sees its dealer, sub-agents and latest ledger entries."""
+    dealer = dealer_for_user(request.user)
+    if dealer is None:
+        if request.user.is_staff:
+            return redirect("admin:index")
+        return render(request, "dealers/no_dealer.html", status=403)
+    timezone.activate(zoneinfo.ZoneInfo(dealer.time_zone))
+    return render(request, "dealers/home.html", {
+        "dealer": dealer,
+        "subdealers": dealer_subtree(dealer).exclude(pk=dealer.pk),
+        "entries": dealer.ledger.select_related("payment")[:20],
+    })
