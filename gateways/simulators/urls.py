@@ -2,7 +2,10 @@
 
 from django.urls import include, path
 
+from . import registry
+
 urlpatterns = [
+    path("<slug:code>/registry", registry.view, name="sim-registry"),
     path("cyberplat/", include("gateways.simulators.cyberplat")),
     path("osmp/", include("gateways.simulators.osmp")),
     path("contact/", include("gateways.simulators.contact")),
