@@ -99,3 +99,33 @@ class SimRecord(models.Model):
 
     def __str__(self):
         return f"{self.code}:{self.key} {self.state}"
+
+
+class GatewayHealth(models.Model):
+    """The circuit breaker's state for one gateway (gateways/breaker.py moves it).
+
+    closed: in rotation. open: taken out after repeated technical failures (or one
+    configuration error) until `opened_at` + the cool-down. half_open: one trial attempt
+    is let through (`trial_at`); its success closes the breaker, a failure opens it again.
+    """
+
+    class State(models.TextChoices):
+        CLOSED = "closed", _("closed (in rotation)")
+        OPEN = "open", _("open (out of rotation)")
+        HALF_OPEN = "half_open", _("half-open (one trial)")
+
+    gateway = models.OneToOneField(Gateway, on_delete=models.CASCADE, related_name="health")
+    state = models.CharField(_("breaker"), max_length=10, choices=State.choices, default=State.CLOSED)
+    failures = models.PositiveIntegerField(_("consecutive technical failures"), default=0)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    trial_at = models.DateTimeField(_("half-open trial started"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("gateway health")
+        verbose_name_plural = _("gateway health")
+
+    def __str__(self):
+        return f"{self.gateway_id}: {self.state}"

@@ -130,6 +130,36 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 KIT_SWEEP_SECONDS = env.float("KIT_SWEEP_SECONDS", default=10.0)
 
+# --- payment engine (payments/services/submit.py, poll.py, sweep.py; gateways/breaker.py) ---
+# `retry` outcomes: exponential backoff with jitter from this base, this many tries at one
+# gateway before the route's next one; with no other gateway the payment keeps retrying (the
+# delay capped) until it is this old, then fails to the correction queue.
+KIT_RETRY_BASE_SECONDS = env.float("KIT_RETRY_BASE_SECONDS", default=2.0)
+KIT_RETRY_MAX_SECONDS = env.float("KIT_RETRY_MAX_SECONDS", default=600.0)
+KIT_RETRIES_PER_GATEWAY = env.int("KIT_RETRIES_PER_GATEWAY", default=3)
+KIT_RETRY_GIVE_UP_HOURS = env.float("KIT_RETRY_GIVE_UP_HOURS", default=24.0)
+# `unknown` outcomes: status polls after these many seconds (the last one repeats); after
+# KIT_POLL_GIVE_UP_HOURS the payment is flagged `outcome_unknown` for support (still polled).
+KIT_POLL_SCHEDULE = [float(s) for s in env.list("KIT_POLL_SCHEDULE", default=[
+    "2", "5", "10", "30", "60", "120", "300", "600", "1800", "3600"])]
+KIT_POLL_GIVE_UP_HOURS = env.float("KIT_POLL_GIVE_UP_HOURS", default=24.0)
+# An attempt still open this long after it was reserved belongs to a dead worker: poll it.
+KIT_ATTEMPT_LEASE_SECONDS = env.float("KIT_ATTEMPT_LEASE_SECONDS", default=60.0)
+# The sweeper's claim on a payment it enqueued, and when an `accepted` payment counts as lost.
+KIT_SWEEP_LEASE_SECONDS = env.float("KIT_SWEEP_LEASE_SECONDS", default=60.0)
+KIT_STUCK_ACCEPTED_SECONDS = env.float("KIT_STUCK_ACCEPTED_SECONDS", default=20.0)
+# Delays up to this go through a broker countdown (fast demo paths); longer ones wait for the sweeper.
+KIT_COUNTDOWN_MAX_SECONDS = env.float("KIT_COUNTDOWN_MAX_SECONDS", default=60.0)
+# Every gateway of a route unavailable (inactive or breaker open): look again after this.
+KIT_NO_GATEWAY_WAIT_SECONDS = env.float("KIT_NO_GATEWAY_WAIT_SECONDS", default=15.0)
+# Circuit breaker: opens after this many consecutive technical failures, half-opens after the cool-down.
+KIT_BREAKER_THRESHOLD = env.int("KIT_BREAKER_THRESHOLD", default=10)
+KIT_BREAKER_COOLDOWN_SECONDS = env.float("KIT_BREAKER_COOLDOWN_SECONDS", default=30.0)
+# The online check (`payment_check`): a short read timeout, the kiosk is waiting.
+KIT_CHECK_TIMEOUT_SECONDS = env.float("KIT_CHECK_TIMEOUT_SECONDS", default=3.0)
+# `make bench` only: mounts a minimal one-row-insert view under /bench/ for comparison.
+KIT_BENCH = env.bool("KIT_BENCH", default=False)
+
 # --- auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

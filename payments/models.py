@@ -44,6 +44,9 @@ class Payment(models.Model):
                                 related_name="payments")
     next_try_at = models.DateTimeField(_("next try at"), null=True, blank=True)
     tries = models.PositiveIntegerField(_("tries"), default=0)
+    # The sweeper's claim: set when it enqueues the payment, so the next sweep does not
+    # enqueue it again while that message is on its way (compare-and-set, payments/services/sweep.py).
+    leased_until = models.DateTimeField(_("enqueued, lease until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment")
@@ -100,6 +103,9 @@ class Attempt(models.Model):
     result_code = models.CharField(max_length=32, blank=True)
     message = models.CharField(max_length=255, blank=True)
     upstream_id = models.CharField(max_length=64, blank=True)
+    # The provider's id at this gateway when the attempt was made (status queries reuse it).
+    remote_id = models.CharField(max_length=64, blank=True)
+    polls = models.PositiveIntegerField(default=0, help_text="status queries made for this attempt")
     exchange = models.JSONField(default=list, blank=True, help_text="request/response summaries, secrets masked")
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
