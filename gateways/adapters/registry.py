@@ -3,3 +3,7 @@
 from .base import Adapter
 
 ADAPTERS: dict[str, type[Adapter]] = {}
+
+from .cyberplat import CyberPlatAdapter  # noqa: E402
+
+ADAPTERS["cyberplat"] = CyberPlatAdapter
