@@ -2,6 +2,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kit.money import ZERO, MoneyField
+
 digits = RegexValidator(r"^[0-9]{1,20}$", _("digits only"))
 
 
@@ -29,3 +31,61 @@ class Terminal(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class EnrollmentCode(models.Model):
+    """A one-time code that lets a terminal register its public key.
+
+    Only the HMAC of the code is stored. Only the newest code of a terminal counts: issuing
+    a new one supersedes the old and clears the lock that five wrong codes put on enrollment.
+    """
+
+    MAX_FAILURES = 5
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="enrollment_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(_("wrong codes tried"), default=0)
+    created_by = models.CharField(_("issued by"), max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enrollment code")
+        verbose_name_plural = _("enrollment codes")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.terminal_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class TerminalNonce(models.Model):
+    """Nonces seen in the last 600 s, when Redis is not configured (insert-unique = seen once)."""
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["terminal", "nonce"], name="terminal_nonce_unique")]
+
+    def __str__(self):
+        return f"{self.terminal_id}:{self.nonce}"
+
+
+class TerminalState(models.Model):
+    """The live state a terminal reported in its last heartbeat (the cabinet shows it)."""
+
+    terminal = models.OneToOneField(Terminal, on_delete=models.CASCADE, primary_key=True, related_name="live")
+    devices = models.JSONField(_("devices"), default=dict, blank=True)
+    cash_notes = models.PositiveIntegerField(_("notes in the cash box"), default=0)
+    cash_amount = MoneyField(_("cash in the cash box"), default=ZERO)
+    software_version = models.CharField(_("software version"), max_length=40, blank=True)
+    reported_at = models.DateTimeField(_("reported at"))
+
+    class Meta:
+        verbose_name = _("terminal live state")
+        verbose_name_plural = _("terminal live states")
+
+    def __str__(self):
+        return f"{self.terminal_id} @ {self.reported_at:%Y-%m-%d %H:%M:%S}"

@@ -3,7 +3,7 @@
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -43,7 +43,7 @@ class PaymentRequest:
             "provider": self.provider_code,
             "account": self.account,
             "amount": f"{rub(self.amount):.2f}",
-            "paid_at": self.paid_at.astimezone(timezone.UTC).isoformat(),
+            "paid_at": self.paid_at.astimezone(UTC).isoformat(),
             "fields": self.fields,
             "fee": None if self.fee is None else f"{rub(self.fee):.2f}",
             "credited": None if self.credited is None else f"{rub(self.credited):.2f}",
@@ -53,7 +53,7 @@ class PaymentRequest:
 
 
 def _existing(terminal, req: PaymentRequest, digest: str) -> Payment | None:
-    payment = Payment.objects.filter(terminal=terminal, txn=req.txn).first()
+    payment = Payment.objects.select_related("provider").filter(terminal=terminal, txn=req.txn).first()
     if payment is not None and payment.content_hash != digest:
         raise TxnConflict(f"txn {req.txn} was already used for another payment")
     return payment

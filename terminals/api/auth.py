@@ -1,0 +1,48 @@
+"""Signed-request authentication: who is calling, and is it really them, now, once."""
+
+import time
+
+from django.http.request import RawPostDataException
+
+from ..errors import ApiError, Code
+from ..models import Terminal
+from ..nonces import nonce_remember
+from ..selectors import terminal_by_number
+from ..signing import NONCE_RE, TERMINAL_RE, TIMESTAMP_RE, canonical, verify
+from .render import server_time
+
+MAX_SKEW = 300
+
+
+def authenticate(request) -> Terminal:
+    """The terminal that signed this request; ApiError (401) otherwise.
+
+    Order matters: the nonce is remembered only after the signature verifies, so nobody
+    can burn a terminal's nonces with unsigned requests.
+    """
+    meta = request.META
+    number = meta.get("HTTP_X_KIT_TERMINAL", "")
+    if not TERMINAL_RE.fullmatch(number):
+        raise ApiError(Code.UNKNOWN_TERMINAL, "X-KIT-Terminal is missing or not a terminal number.")
+    stamp = meta.get("HTTP_X_KIT_TIMESTAMP", "")
+    if not TIMESTAMP_RE.fullmatch(stamp) or abs(time.time() - int(stamp)) > MAX_SKEW:
+        raise ApiError(Code.STALE_TIMESTAMP, extra={"server_time": server_time()})
+    nonce = meta.get("HTTP_X_KIT_NONCE", "")
+    if not NONCE_RE.fullmatch(nonce):
+        raise ApiError(Code.BAD_SIGNATURE, "X-KIT-Nonce must be 16 to 64 characters of [A-Za-z0-9_-].")
+    signature = meta.get("HTTP_X_KIT_SIGNATURE", "")
+    if not signature or len(signature) > 200:
+        raise ApiError(Code.BAD_SIGNATURE, "X-KIT-Signature is missing.")
+    terminal = terminal_by_number(number)
+    if terminal is None or not terminal.public_key:
+        raise ApiError(Code.UNKNOWN_TERMINAL)
+    try:
+        body = request.body
+    except RawPostDataException:  # pragma: no cover - nothing reads the stream before us
+        body = b""
+    message = canonical(request.method, request.get_full_path(), stamp, nonce, body)
+    if not verify(terminal.public_key, signature, message):
+        raise ApiError(Code.BAD_SIGNATURE)
+    if not nonce_remember(terminal_id=terminal.pk, nonce=nonce):
+        raise ApiError(Code.REPLAYED_NONCE)
+    return terminal

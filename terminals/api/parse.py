@@ -1,0 +1,210 @@
+"""Parsing request bodies into typed values; anything malformed is ApiError(INVALID) with `fields`.
+
+Strings are checked for what the database cannot store (NUL, lone surrogates) so bad input
+is a 400 here, never a 500 later.
+"""
+
+import json
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from payments.services import PaymentRequest
+
+from ..errors import ApiError, Code
+
+TXN_RE = re.compile(r"[0-9]{1,20}")
+AMOUNT_RE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+TERMINAL_RE = re.compile(r"[0-9]{1,20}")
+# Control characters and UTF-16 surrogates: neither PostgreSQL text nor UTF-8 takes them all.
+BAD_CHARS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+MAX_FIELDS = 32
+BATCH_MAX = 500
+
+
+def json_body(request) -> dict:
+    """The request body as a JSON object (UTF-8, no NaN/Infinity, bounded numbers)."""
+    ctype = request.META.get("CONTENT_TYPE", "")
+    if ctype and ctype.split(";", 1)[0].strip().lower() != "application/json":
+        raise ApiError(Code.INVALID, "The body must be JSON (Content-Type: application/json).",
+                       fields={"content_type": "must be application/json"})
+    raw = request.body
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(Code.INVALID, "The body is not UTF-8.", fields={"body": "not UTF-8"}) from None
+    try:
+        doc = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise ApiError(Code.INVALID, "The body is not valid JSON.", fields={"body": "not JSON"}) from None
+    if not isinstance(doc, dict):
+        raise ApiError(Code.INVALID, "The body must be a JSON object.", fields={"body": "not an object"})
+    return doc
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def text(value, *, max_len: int, allow_empty: bool = False) -> str | None:
+    """The value as a clean string, or None when it is not one (the caller names the field)."""
+    if not isinstance(value, str) or len(value) > max_len or (not value and not allow_empty):
+        return None
+    if BAD_CHARS.search(value):
+        return None
+    return value
+
+
+def amount(value) -> Decimal | None:
+    """A money string of the contract's format, as Decimal; None when it is not one."""
+    if not isinstance(value, str) or not AMOUNT_RE.fullmatch(value):
+        return None
+    return Decimal(value)
+
+
+def timestamp(value) -> datetime | None:
+    """ISO 8601 with an offset; None when it is not one (or has no offset)."""
+    if not isinstance(value, str) or len(value) > 40 or BAD_CHARS.search(value):
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+        if dt.tzinfo is None or dt.utcoffset() is None:
+            return None
+        dt.astimezone(UTC)  # years 1 and 9999 with an offset overflow here, not in the database
+    except (ValueError, OverflowError):
+        return None
+    if not 2000 <= dt.year <= 2999:
+        return None
+    return dt
+
+
+def extra_fields(value) -> dict | None:
+    """The provider's extra fields: an object of up to 32 string keys and string values."""
+    if not isinstance(value, dict) or len(value) > MAX_FIELDS:
+        return None
+    for k, v in value.items():
+        if text(k, max_len=64) is None or text(v, max_len=255, allow_empty=True) is None:
+            return None
+    return value
+
+
+def payment(doc) -> PaymentRequest:
+    """One payment object -> PaymentRequest; ApiError(INVALID) naming every bad field."""
+    if not isinstance(doc, dict):
+        raise ApiError(Code.INVALID, "A payment must be a JSON object.", fields={"payment": "not an object"})
+    errors = {}
+    txn = doc.get("txn")
+    if not isinstance(txn, str) or not TXN_RE.fullmatch(txn):
+        errors["txn"] = "required: 1 to 20 digits, as a string"
+    provider = text(doc.get("provider"), max_len=64)
+    if provider is None:
+        errors["provider"] = "required: a provider code (string, up to 64 characters)"
+    account = text(doc.get("account"), max_len=64)
+    if account is None:
+        errors["account"] = "required: a string of up to 64 characters"
+    cash = amount(doc.get("amount"))
+    if cash is None or cash <= 0:
+        errors["amount"] = "required: a positive amount string like 100.00"
+    paid_at = timestamp(doc.get("paid_at"))
+    if paid_at is None:
+        errors["paid_at"] = "required: ISO 8601 date and time with an offset"
+    fields = doc.get("fields", {})
+    if fields is None:
+        fields = {}
+    if extra_fields(fields) is None:
+        errors["fields"] = "an object of up to 32 string keys with string values"
+    fee = credited = None
+    if "fee" in doc or "credited" in doc:
+        fee, credited = amount(doc.get("fee")), amount(doc.get("credited"))
+        if fee is None:
+            errors["fee"] = "an amount string like 1.50, given together with credited"
+        if credited is None:
+            errors["credited"] = "an amount string like 98.50, given together with fee"
+        if fee is not None and credited is not None and cash is not None and fee + credited != cash:
+            errors["credited"] = "fee + credited must equal amount"
+    if errors:
+        raise ApiError(Code.INVALID, "The payment is malformed.", fields=errors)
+    return PaymentRequest(txn=txn, provider_code=provider, account=account, amount=cash, paid_at=paid_at,
+                          fields=fields, fee=fee, credited=credited)
+
+
+def batch(doc: dict) -> list:
+    items = doc.get("payments")
+    if not isinstance(items, list):
+        raise ApiError(Code.INVALID, "payments must be a list.", fields={"payments": "required: a list"})
+    if len(items) > BATCH_MAX:
+        raise ApiError(Code.INVALID, f"At most {BATCH_MAX} payments in a batch.",
+                       fields={"payments": f"at most {BATCH_MAX} items"})
+    return items
+
+
+def enrollment(doc: dict) -> tuple[str, str, str]:
+    from ..signing import public_key_valid
+
+    errors = {}
+    number = doc.get("terminal")
+    if not isinstance(number, str) or not TERMINAL_RE.fullmatch(number):
+        errors["terminal"] = "required: the terminal number (digits, as a string)"
+    code = text(doc.get("code"), max_len=64)
+    if code is None:
+        errors["code"] = "required: the one-time enrollment code"
+    public_key = doc.get("public_key")
+    if not isinstance(public_key, str) or not public_key_valid(public_key):
+        errors["public_key"] = "required: base64 of the raw 32-byte Ed25519 public key"
+    if errors:
+        raise ApiError(Code.INVALID, "The enrollment request is malformed.", fields=errors)
+    return number, code, public_key
+
+
+def heartbeat(doc: dict) -> dict:
+    """{software_version, devices, cash_notes, cash_amount}; absent parts are None (kept as they are)."""
+    errors = {}
+    out = {"software_version": None, "devices": None, "cash_notes": None, "cash_amount": None}
+    if "software_version" in doc:
+        out["software_version"] = text(doc["software_version"], max_len=40, allow_empty=True)
+        if out["software_version"] is None:
+            errors["software_version"] = "a string of up to 40 characters"
+    if "devices" in doc:
+        out["devices"] = _devices(doc["devices"])
+        if out["devices"] is None:
+            errors["devices"] = "an object of up to 32 devices, each an object of short scalar values"
+    if "cash" in doc:
+        cash = doc["cash"]
+        if not isinstance(cash, dict):
+            errors["cash"] = "an object {notes, amount}"
+        else:
+            notes = cash.get("notes", 0)
+            if isinstance(notes, bool) or not isinstance(notes, int) or not 0 <= notes <= 1_000_000:
+                errors["cash.notes"] = "a count of notes (integer, 0 to 1000000)"
+            else:
+                out["cash_notes"] = notes
+            total = amount(cash.get("amount", "0"))
+            if total is None:
+                errors["cash.amount"] = "an amount string like 1500.00"
+            else:
+                out["cash_amount"] = total
+    if errors:
+        raise ApiError(Code.INVALID, "The heartbeat is malformed.", fields=errors)
+    return out
+
+
+def _devices(value) -> dict | None:
+    if not isinstance(value, dict) or len(value) > 32:
+        return None
+    for name, state in value.items():
+        if text(name, max_len=64) is None or not isinstance(state, dict) or len(state) > 16:
+            return None
+        for k, v in state.items():
+            if text(k, max_len=64) is None:
+                return None
+            if isinstance(v, str):
+                if text(v, max_len=255, allow_empty=True) is None:
+                    return None
+            elif isinstance(v, bool) or v is None:
+                continue
+            elif isinstance(v, int):
+                if abs(v) > 10**12:
+                    return None
+            else:
+                return None
+    return value

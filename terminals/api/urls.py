@@ -1,0 +1,17 @@
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "terminal_api"
+
+urlpatterns = [
+    path("enroll", views.enroll, name="enroll"),
+    path("payments", views.payments, name="payments"),
+    path("payments/batch", views.payments_batch, name="payments-batch"),
+    path("payments/<str:txn>", views.payment_status, name="payment"),
+    path("config", views.config, name="config"),
+    path("heartbeat", views.heartbeat, name="heartbeat"),
+    path("openapi.json", views.openapi, name="openapi"),
+    # Anything else under the API is a JSON 404 (never Django's HTML page or a slash redirect).
+    re_path(r"^(?P<rest>.*)$", views.not_found),
+]

@@ -1,0 +1,51 @@
+"""Replay protection: a nonce is accepted once per terminal within NONCE_TTL seconds.
+
+Redis (SET NX EX through the cache) when REDIS_URL is set, so 300+ payments/s cost one
+round trip each and nothing in PostgreSQL; a unique row in the database otherwise.
+"""
+
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import TerminalNonce
+
+NONCE_TTL = 600
+# The database table is swept of expired rows on about one insert in CLEANUP_EVERY.
+CLEANUP_EVERY = 200
+
+
+def nonce_remember(*, terminal_id: int, nonce: str) -> bool:
+    """Record the nonce; False when this terminal used it in the last NONCE_TTL seconds."""
+    if settings.REDIS_URL:
+        # Django's Redis cache implements add() as SET key value NX EX ttl: atomic, one round trip.
+        return cache.add(f"kit:nonce:{terminal_id}:{nonce}", 1, timeout=NONCE_TTL)
+    return _remember_in_db(terminal_id, nonce)
+
+
+def _remember_in_db(terminal_id: int, nonce: str) -> bool:
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            TerminalNonce.objects.create(terminal_id=terminal_id, nonce=nonce, seen_at=now)
+    except IntegrityError:
+        # Seen before; an entry older than the TTL that the sweep has not removed yet does not count.
+        with transaction.atomic():
+            renewed = TerminalNonce.objects.filter(terminal_id=terminal_id, nonce=nonce,
+                                                   seen_at__lt=now - timedelta(seconds=NONCE_TTL)
+                                                   ).update(seen_at=now)
+        return renewed == 1
+    if random.randrange(CLEANUP_EVERY) == 0:
+        nonce_sweep()
+    return True
+
+
+def nonce_sweep() -> int:
+    """Delete nonces older than the TTL from the database table; returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=NONCE_TTL)
+    deleted, _ = TerminalNonce.objects.filter(seen_at__lt=cutoff).delete()
+    return deleted

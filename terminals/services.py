@@ -1,0 +1,108 @@
+"""Terminal operations: enrollment codes and keys, heartbeats (live state)."""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .errors import EnrollmentDenied
+from .models import EnrollmentCode, Terminal, TerminalState
+
+log = logging.getLogger(__name__)
+
+CODE_TTL = timedelta(hours=24)
+CODE_DIGITS = 12
+
+
+def _code_hash(code: str) -> str:
+    # Keyed so a copy of the table does not let anyone try codes offline.
+    return hmac.new(settings.SECRET_KEY.encode(), f"kit-enroll:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def normalize_code(code: str) -> str:
+    """Codes are read aloud and typed: spaces and dashes between the digit groups are ignored."""
+    return "".join(ch for ch in code if ch not in " -")
+
+
+def enrollment_code_issue(*, terminal: Terminal, by: str = "") -> tuple[EnrollmentCode, str]:
+    """Make a new one-time code for `terminal` (valid 24 h); returns (row, the code in clear).
+
+    The clear code exists only in the return value. The new code supersedes older ones and
+    lifts a lock left by wrong codes.
+    """
+    for _ in range(5):
+        code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+        try:
+            with transaction.atomic():
+                row = EnrollmentCode.objects.create(terminal=terminal, code_hash=_code_hash(code),
+                                                    expires_at=timezone.now() + CODE_TTL, created_by=by[:150])
+        except IntegrityError:
+            continue  # the same 12 digits were issued before (any terminal): draw again
+        return row, f"{code[:4]}-{code[4:8]}-{code[8:]}"
+    raise RuntimeError("could not draw a unique enrollment code")
+
+
+def terminal_enroll(*, number: str, code: str, public_key: str) -> Terminal:
+    """Register `public_key` for terminal `number` with its newest one-time code.
+
+    Raises EnrollmentDenied for an unknown terminal and a wrong, used, expired or locked
+    code; a wrong code counts towards the lock (EnrollmentCode.MAX_FAILURES). The new key
+    replaces any old one.
+    """
+    now = timezone.now()
+    denied = ""
+    with transaction.atomic():
+        current = (EnrollmentCode.objects.select_for_update().select_related("terminal")
+                   .filter(terminal__number=number).order_by("-id").first())
+        if current is None:
+            denied = "no code issued"
+        elif current.failures >= EnrollmentCode.MAX_FAILURES:
+            denied = "locked after wrong codes"
+        elif not hmac.compare_digest(current.code_hash, _code_hash(normalize_code(code))):
+            current.failures += 1
+            current.save(update_fields=["failures"])
+            denied = f"wrong code ({current.failures})"
+        elif current.used_at is not None:
+            denied = "code already used"
+        elif current.expires_at <= now:
+            denied = "code expired"
+        else:
+            current.used_at = now
+            current.save(update_fields=["used_at"])
+            terminal = current.terminal
+            terminal.public_key = public_key
+            terminal.enrolled_at = now
+            terminal.save(update_fields=["public_key", "enrolled_at"])
+    if denied:
+        log.warning("enrollment of terminal %s denied: %s", number[:20], denied)
+        raise EnrollmentDenied(denied)
+    log.info("terminal %s enrolled a new key", number)
+    return terminal
+
+
+def heartbeat_record(*, terminal: Terminal, software_version: str | None, devices: dict | None,
+                     cash_notes: int | None, cash_amount: Decimal | None) -> TerminalState:
+    """Store what the terminal reports as its live state and mark it seen now."""
+    now = timezone.now()
+    values = {"reported_at": now}
+    if software_version is not None:
+        values["software_version"] = software_version
+    if devices is not None:
+        values["devices"] = devices
+    if cash_notes is not None:
+        values["cash_notes"] = cash_notes
+    if cash_amount is not None:
+        values["cash_amount"] = cash_amount
+    terminal_values = {"last_seen": now}
+    if software_version is not None:
+        terminal_values["software_version"] = software_version
+    with transaction.atomic():
+        state, _ = TerminalState.objects.update_or_create(terminal=terminal, defaults=values)
+        Terminal.objects.filter(pk=terminal.pk).update(**terminal_values)
+    return state

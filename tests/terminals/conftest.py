@@ -1,0 +1,47 @@
+"""The kiosk client against the app in-process: client and server are checked against each other."""
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kiosk.client import KioskClient
+
+
+@pytest.fixture
+def transport():
+    from django.core.handlers.wsgi import WSGIHandler
+
+    return httpx.WSGITransport(app=WSGIHandler())
+
+
+@pytest.fixture
+def make_client(transport):
+    """make_client(terminal) -> a KioskClient for that terminal, enrolled with a fresh key."""
+    from terminals.services import enrollment_code_issue
+
+    clients = []
+
+    def make(terminal, *, enroll=True):
+        client = KioskClient("http://testserver", terminal.number, transport=transport)
+        if enroll:
+            _, code = enrollment_code_issue(terminal=terminal)
+            response = client.enroll(code, Ed25519PrivateKey.generate())
+            assert response.status_code == 200, response.text
+        clients.append(client)
+        return client
+
+    yield make
+    for c in clients:
+        c.close()
+
+
+@pytest.fixture
+def kiosk(terminal, make_client):
+    """Terminal 1001 (dealer Demo), enrolled."""
+    return make_client(terminal)
+
+
+def payment(txn="1", provider="mts", account="9161234567", amount="100.00",
+            paid_at="2026-11-28T12:00:00+03:00", **extra):
+    return {"txn": txn, "provider": provider, "account": account, "amount": amount,
+            "paid_at": paid_at, "fields": {}, **extra}
