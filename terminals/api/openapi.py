@@ -1,1 +1,286 @@
-SCHEMA = {}
+"""The terminal API's OpenAPI 3 schema, served unsigned at /api/terminal/v1/openapi.json.
+
+Hand-written next to the contract (docs/terminal-api.md); a test validates it and checks
+that every route and every error code is described.
+"""
+
+from ..errors import MESSAGES, STATUS, Code
+
+AMOUNT = {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$", "example": "100.00"}
+TXN = {"type": "string", "pattern": "^[0-9]{1,20}$", "example": "42"}
+ISO_TIME = {"type": "string", "format": "date-time", "example": "2026-11-28T12:00:00+03:00"}
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error_response(*codes: Code) -> dict:
+    listed = ", ".join(f"`{c}`" for c in codes)
+    return {"description": f"Error: {listed}.", "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _json(schema, description):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+SIGNED_ERRORS = {
+    "401": _error_response(Code.UNKNOWN_TERMINAL, Code.BAD_SIGNATURE, Code.STALE_TIMESTAMP, Code.REPLAYED_NONCE),
+    "405": _error_response(Code.METHOD_NOT_ALLOWED),
+    "413": _error_response(Code.TOO_LARGE),
+    "500": _error_response(Code.INTERNAL),
+}
+BLOCKED = {"403": _error_response(Code.TERMINAL_BLOCKED)}
+INVALID = {"400": _error_response(Code.INVALID)}
+SIGNED = [{"kitSignature": [], "kitTerminal": [], "kitTimestamp": [], "kitNonce": []}]
+
+PAYMENT_IN = {
+    "type": "object",
+    "required": ["txn", "provider", "account", "amount", "paid_at"],
+    "properties": {
+        "txn": {**TXN, "description": "The terminal's transaction number: its idempotency key."},
+        "provider": {"type": "string", "maxLength": 64, "example": "mts"},
+        "account": {"type": "string", "maxLength": 64, "example": "9161234567"},
+        "amount": {**AMOUNT, "description": "Cash taken; greater than zero."},
+        "fee": {**AMOUNT, "description": "Printed fee; with credited, must add up to amount."},
+        "credited": {**AMOUNT, "description": "Printed sum for the provider; with fee."},
+        "paid_at": {**ISO_TIME, "description": "When the customer paid, with an offset."},
+        "fields": {"type": "object", "maxProperties": 32,
+                   "additionalProperties": {"type": "string", "maxLength": 255}},
+    },
+}
+
+CHEQUE = {
+    "type": "object",
+    "required": ["number", "terminal", "txn", "provider", "account", "amount", "fee", "credited",
+                 "paid_at", "dealer", "support_phone"],
+    "properties": {
+        "number": {"type": "string", "example": "1001-42"},
+        "terminal": {"type": "string", "example": "1001"},
+        "txn": TXN,
+        "provider": {"type": "string", "description": "Provider name (the code as sent when unknown)."},
+        "account": {"type": "string"},
+        "amount": AMOUNT, "fee": AMOUNT, "credited": AMOUNT,
+        "paid_at": ISO_TIME,
+        "dealer": {"type": "string"},
+        "support_phone": {"type": "string"},
+    },
+}
+
+PAYMENT_OUT = {
+    "type": "object",
+    "required": ["id", "txn", "status", "amount", "fee", "credited", "cheque"],
+    "properties": {
+        "id": {"type": "integer"},
+        "txn": TXN,
+        "status": {"type": "string",
+                   "enum": ["accepted", "held", "processing", "succeeded", "failed", "cancelled"]},
+        "reason": {"type": "string", "description": "Why held or failed (stable code).",
+                   "enum": ["terminal_blocked", "insufficient_balance", "provider_disabled", "unknown_provider",
+                            "account_format", "amount_out_of_limits", "amount_below_minimum",
+                            "blacklisted_account", "no_route", "declined"]},
+        "flags": {"type": "array", "items": {"type": "string", "enum": ["clock_skew", "fee_mismatch"]}},
+        "amount": AMOUNT, "fee": AMOUNT, "credited": AMOUNT,
+        "cheque": _ref("Cheque"),
+    },
+}
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "enum": [str(c) for c in Code]},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                           "description": "invalid: field name -> what is wrong with it."},
+                "server_time": {**ISO_TIME, "description": "stale_timestamp only."},
+            },
+        },
+        "server_time": {**ISO_TIME, "description": "stale_timestamp only: the server's clock."},
+    },
+}
+
+CONFIG = {
+    "type": "object",
+    "required": ["terminal", "providers", "theme", "ads", "config_version", "last_txn"],
+    "properties": {
+        "terminal": {"type": "object", "properties": {
+            "number": {"type": "string"}, "address": {"type": "string"}, "dealer": {"type": "string"},
+            "support_phone": {"type": "string"}, "time_zone": {"type": "string"},
+            "currency": {"type": "string"}, "heartbeat_seconds": {"type": "integer"}}},
+        "providers": {"type": "array", "items": {"type": "object", "properties": {
+            "code": {"type": "string"}, "name": {"type": "string"},
+            "category": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+            "account": {"type": "object", "properties": {
+                "label": {"type": "string"}, "format": {"type": "string", "description": "Regex, full match."},
+                "example": {"type": "string"}}},
+            "limits": {"type": "object", "properties": {"min": AMOUNT, "max": AMOUNT}},
+            "fee": {"type": "object", "nullable": True, "description":
+                    "fee = max(amount * percent / 100 + fixed, minimum), at most amount, rounded half-up.",
+                    "properties": {"percent": {"type": "string"}, "fixed": AMOUNT, "minimum": AMOUNT,
+                                   "valid_to": {**ISO_TIME, "nullable": True}}},
+            "logo": {"type": "string", "nullable": True}}}},
+        "theme": {"type": "object", "nullable": True},
+        "ads": {"type": "array", "items": {"type": "object"}},
+        "config_version": {"type": "string"},
+        "last_txn": {**TXN, "nullable": True,
+                     "description": "Highest txn held from this terminal (by number); null when none."},
+    },
+}
+
+HEARTBEAT_IN = {
+    "type": "object",
+    "properties": {
+        "software_version": {"type": "string", "maxLength": 40},
+        "devices": {"type": "object", "maxProperties": 32, "example": {
+            "bill_validator": {"state": "ok", "error": ""}, "printer": {"state": "ok", "paper": "low"}},
+            "additionalProperties": {"type": "object", "additionalProperties": {
+                "oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}], "nullable": True}}},
+        "cash": {"type": "object", "properties": {
+            "notes": {"type": "integer", "minimum": 0, "maximum": 1000000}, "amount": AMOUNT}},
+    },
+}
+
+HEARTBEAT_OUT = {
+    "type": "object",
+    "required": ["server_time", "config_version", "blocked", "commands"],
+    "properties": {
+        "server_time": ISO_TIME, "config_version": {"type": "string"}, "blocked": {"type": "boolean"},
+        "commands": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def _header_scheme(name, description):
+    return {"type": "apiKey", "in": "header", "name": name, "description": description}
+
+
+SCHEMA = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "KIT terminal API",
+        "version": "1.0.0",
+        "description": (
+            "Signed JSON API for cash kiosks. Every call except /enroll and /openapi.json carries "
+            "X-KIT-Terminal, X-KIT-Timestamp, X-KIT-Nonce and X-KIT-Signature: base64 Ed25519 signature "
+            "over METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex(sha256(BODY)). See docs/terminal-api.md.\n\n"
+            "Error codes: " + "; ".join(f"`{c}` ({STATUS[c]}): {MESSAGES[c]}" for c in Code)
+        ),
+    },
+    "servers": [{"url": "/api/terminal/v1"}],
+    "components": {
+        "securitySchemes": {
+            "kitTerminal": _header_scheme("X-KIT-Terminal", "The terminal number."),
+            "kitTimestamp": _header_scheme("X-KIT-Timestamp", "Unix time in seconds; within 300 s of the server."),
+            "kitNonce": _header_scheme("X-KIT-Nonce", "16 to 64 characters of [A-Za-z0-9_-], once per 600 s."),
+            "kitSignature": _header_scheme("X-KIT-Signature", "base64 Ed25519 signature of the canonical string."),
+        },
+        "schemas": {
+            "Error": ERROR, "PaymentIn": PAYMENT_IN, "Payment": PAYMENT_OUT, "Cheque": CHEQUE,
+            "Config": CONFIG, "HeartbeatIn": HEARTBEAT_IN, "HeartbeatOut": HEARTBEAT_OUT,
+        },
+    },
+    "paths": {
+        "/enroll": {"post": {
+            "summary": "Register the terminal's public key with a one-time code (unsigned).",
+            "operationId": "enroll",
+            "security": [],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["terminal", "code", "public_key"],
+                "properties": {"terminal": {"type": "string", "pattern": "^[0-9]{1,20}$"},
+                               "code": {"type": "string", "example": "1234-5678-9012"},
+                               "public_key": {"type": "string", "format": "byte",
+                                              "description": "base64 of the raw 32-byte Ed25519 public key"}}}}}},
+            "responses": {
+                "200": _json({"type": "object", "required": ["terminal", "server_time"],
+                              "properties": {"terminal": {"type": "string"}, "server_time": ISO_TIME}},
+                             "Enrolled; the key replaces any old one."),
+                **INVALID,
+                "403": _error_response(Code.ENROLLMENT_DENIED),
+                "405": _error_response(Code.METHOD_NOT_ALLOWED),
+                "413": _error_response(Code.TOO_LARGE),
+            },
+        }},
+        "/payments": {"post": {
+            "summary": "Post a payment (idempotent by txn). Recorded even when held or failed.",
+            "operationId": "postPayment",
+            "security": SIGNED,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PaymentIn")}}},
+            "responses": {
+                "201": _json(_ref("Payment"), "Recorded now (status accepted, held or failed with a reason)."),
+                "200": _json(_ref("Payment"), "Already recorded with the same content: as it is now."),
+                **INVALID,
+                "409": _error_response(Code.TXN_CONFLICT),
+                **SIGNED_ERRORS,
+            },
+        }},
+        "/payments/batch": {"post": {
+            "summary": "Post up to 500 payments (offline catch-up); each judged as if posted alone.",
+            "operationId": "postPaymentBatch",
+            "security": SIGNED,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["payments"],
+                "properties": {"payments": {"type": "array", "maxItems": 500, "items": _ref("PaymentIn")}}}}}},
+            "responses": {
+                "200": _json({"type": "object", "required": ["results"], "properties": {"results": {
+                    "type": "array", "items": {"type": "object", "required": ["txn", "http_status", "body"],
+                                               "properties": {
+                                                   "txn": {"type": "string", "nullable": True},
+                                                   "http_status": {"type": "integer"},
+                                                   "body": {"oneOf": [_ref("Payment"), _ref("Error")]}}}}}},
+                             "One result per payment, in order."),
+                **INVALID,
+                **SIGNED_ERRORS,
+            },
+        }},
+        "/payments/{txn}": {"get": {
+            "summary": "A payment of this terminal, as it is now.",
+            "operationId": "getPayment",
+            "security": SIGNED,
+            "parameters": [{"name": "txn", "in": "path", "required": True, "schema": TXN}],
+            "responses": {
+                "200": _json(_ref("Payment"), "The payment and its cheque."),
+                "404": _error_response(Code.NOT_FOUND),
+                **BLOCKED,
+                **SIGNED_ERRORS,
+            },
+        }},
+        "/config": {"get": {
+            "summary": "Providers, fee rules, settings, theme and ads for this terminal; last_txn.",
+            "operationId": "getConfig",
+            "security": SIGNED,
+            "parameters": [{"name": "If-None-Match", "in": "header", "required": False,
+                            "schema": {"type": "string"}, "description": "The ETag of the config held."}],
+            "responses": {
+                "200": {**_json(_ref("Config"), "The config."),
+                        "headers": {"ETag": {"schema": {"type": "string"}}}},
+                "304": {"description": "Not modified since the ETag sent.",
+                        "headers": {"ETag": {"schema": {"type": "string"}}}},
+                **BLOCKED,
+                **SIGNED_ERRORS,
+            },
+        }},
+        "/heartbeat": {"post": {
+            "summary": "Report live state (devices, cash box, version); learn blocked and config version.",
+            "operationId": "heartbeat",
+            "security": SIGNED,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("HeartbeatIn")}}},
+            "responses": {
+                "200": _json(_ref("HeartbeatOut"), "Stored; blocked terminals get blocked: true."),
+                **INVALID,
+                **SIGNED_ERRORS,
+            },
+        }},
+        "/openapi.json": {"get": {
+            "summary": "This schema (unsigned).",
+            "operationId": "openapi",
+            "security": [],
+            "responses": {"200": {"description": "OpenAPI 3 document.",
+                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+        }},
+    },
+}
