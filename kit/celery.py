@@ -17,6 +17,7 @@ Worker settings that make payment submission safe:
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kit.settings")
 
@@ -44,5 +45,8 @@ app.conf.broker_transport_options = {
 
 # Periodic work (Celery beat). Each entry: a thin task in its app's tasks.py.
 app.conf.beat_schedule = {}
+# Daily reconciliation with every gateway: yesterday (Moscow), at 03:00 Moscow time.
+app.conf.beat_schedule["reconcile-daily"] = {
+    "task": "gateways.reconcile.tasks.reconcile_daily", "schedule": crontab(hour=3, minute=0)}
 
 app.autodiscover_tasks()
