@@ -19,7 +19,7 @@ from providers import selectors as catalogue
 from ..errors import Flag, Reason, TxnConflict
 from ..locks import lock_payment
 from ..models import Event, Payment, Status
-from .transition import payment_transition
+from .transition import payment_note, payment_transition
 
 CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
 
@@ -150,25 +150,37 @@ def payment_accept(*, terminal, request: PaymentRequest) -> tuple[Payment, bool]
 
 
 def payment_held_resume(*, dealer_id: int, actor: str = "worker") -> list[int]:
-    """Resume this dealer's payments held for want of balance, oldest first, while money lasts.
+    """Resume this dealer's held payments whose cause has passed, oldest first, while money lasts.
 
-    Returns the ids resumed. Each resumes in its own transaction (payment locked, then the
-    dealer); the first that does not fit stops the run, so order is kept.
+    Causes that pass: a top-up (insufficient balance), the provider enabled again, the
+    terminal unblocked. A payment resumes only when its terminal is active and its provider
+    enabled, and it is debited then (a held payment never was). Returns the ids resumed.
+    Each resumes in its own transaction (payment locked, then the dealer); the first that
+    does not fit the balance stops the run, so order is kept (it waits as
+    `insufficient_balance`).
     """
     from ..tasks import submit_payment
 
+    resumable = [Reason.INSUFFICIENT_BALANCE, Reason.PROVIDER_DISABLED, Reason.TERMINAL_BLOCKED]
     resumed = []
-    ids = list(Payment.objects.filter(dealer_id=dealer_id, status=Status.HELD,
-                                      reason=Reason.INSUFFICIENT_BALANCE)
+    ids = list(Payment.objects.filter(dealer_id=dealer_id, status=Status.HELD, reason__in=resumable)
                .order_by("received_at", "pk").values_list("pk", flat=True))
     for pk in ids:
         with transaction.atomic():
             payment = lock_payment(pk)
-            if payment.status != Status.HELD or payment.reason != Reason.INSUFFICIENT_BALANCE:
+            if payment.status != Status.HELD or payment.reason not in resumable:
+                continue
+            if (payment.terminal.status != payment.terminal.Status.ACTIVE or payment.provider is None
+                    or not payment.provider.is_active):
                 continue
             if not _debit(payment):
+                if payment.reason != Reason.INSUFFICIENT_BALANCE:
+                    Payment.objects.filter(pk=pk).update(reason=Reason.INSUFFICIENT_BALANCE)
+                    payment_note(payment=payment, actor=actor, reason=Reason.INSUFFICIENT_BALANCE)
                 break
-            payment_transition(payment=payment, to=Status.ACCEPTED, actor=actor, reason="balance_topped_up")
+            why = {Reason.INSUFFICIENT_BALANCE: "balance_topped_up", Reason.PROVIDER_DISABLED: "provider_enabled",
+                   Reason.TERMINAL_BLOCKED: "terminal_unblocked"}[payment.reason]
+            payment_transition(payment=payment, to=Status.ACCEPTED, actor=actor, reason=why)
             enqueue_on_commit(submit_payment, payment.pk)
         resumed.append(pk)
     return resumed
