@@ -83,3 +83,29 @@ def counter(code: str, name: str) -> int:
 def accepted(code: str):
     """The simulator's book of accepted payments (tests count these)."""
     return SimRecord.objects.filter(code=code).exclude(state="counter")
+
+
+def basic_auth_ok(code: str, request, login: str) -> bool:
+    """HTTP Basic auth for a simulator: `login` and the password it was given.
+
+    The password is `SimulatorState.params["password"]` when provisioned so; otherwise the
+    secret of a gateway row speaking this protocol (demo and tests: one process, one DB).
+    """
+    import base64
+    import binascii
+    import hmac
+
+    from ..models import Gateway
+
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return False
+    try:
+        user, _, password = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, ValueError):
+        return False
+    if login and not hmac.compare_digest(user.encode(), login.encode()):
+        return False
+    given = state(code).params.get("password")
+    candidates = [given] if given else [gw.secret for gw in Gateway.objects.filter(protocol=code) if gw.secret]
+    return any(hmac.compare_digest(password.encode(), c.encode()) for c in candidates)

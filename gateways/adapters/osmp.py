@@ -1,0 +1,189 @@
+"""OSMP / QIWI gateway: the agent ("dealer") XML protocol, PROTOCOLS.md §2.2-§2.4.
+
+Real: the legacy dealer request shape (`<request><auth/><client/><providers>` with
+`checkPaymentRequisites` / `addOfflinePayment` / `getPaymentStatus` and `<payment id>`,
+`<from amount>` = cash, `<to amount service account>` = credited, `<receipt id date>`),
+the documented status ranges (-1 not registered, 0-59 pending, 60 success, >100 final
+failure), per-payment `result` / `fatal`, the result codes, and the RSA signature over the
+raw body in `X-Digital-Sign` / `X-Digital-Sign-Alg` (QIWI documents MD5withRSA and
+SHA1withRSA). Ours: `SHA256withRSA` (the default), no MD5-of-password `sign` attribute
+(replayable), and the reply signed the same way by the gateway (our simulator does; the
+real reply signature is not documented), checked before any field is trusted.
+
+Our attempt id is `payment/@id` and `receipt/@id`: the gateway's idempotency key. The same
+id with the same parameters returns the stored payment; with other parameters, 215.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from xml.etree import ElementTree as ET
+from zoneinfo import ZoneInfo
+
+from defusedxml.ElementTree import fromstring as parse_xml
+
+from ..keys import rsa_sign, rsa_verify
+from .base import Adapter, Exchange, Order, Outcome, Result, not_registered
+
+MSK = ZoneInfo("Europe/Moscow")
+PATH = "xmlutf.jsp"  # the UTF-8 variant of xmlgate (`term2/xmlutf.jsp` upstream)
+ALGS = {"SHA256withRSA": "sha256", "SHA1withRSA": "sha1"}
+SIGN_HEADER, ALG_HEADER = "X-Digital-Sign", "X-Digital-Sign-Alg"
+
+# Request-level `response/@result` (§2.3): the request as a whole was not processed.
+REQUEST_CODES: dict[int, tuple[Outcome, bool, str]] = {
+    13: (Outcome.RETRY, False, "repeat of a request within a minute"),
+    150: (Outcome.CONFIG, False, "authentication failed (login, key or signature)"),
+    300: (Outcome.RETRY, False, "unknown error, not processed"),
+    339: (Outcome.CONFIG, False, "IP address blocked"),
+}
+
+# Per-payment `payment/@result` (§2.3). (class, reroutable, meaning)
+RESULT_CODES: dict[int, tuple[Outcome, bool, str]] = {
+    155: (Outcome.CONFIG, False, "service (provider id) not known to the gateway"),
+    204: (Outcome.DECLINED, False, "identification level of the account does not allow it"),
+    215: (Outcome.CONFIG, False, "payment id already used with other parameters"),
+    220: (Outcome.RETRY, False, "agent balance at the gateway too low"),
+    241: (Outcome.DECLINED, False, "amount too small"),
+    242: (Outcome.DECLINED, False, "amount too large"),
+    298: (Outcome.DECLINED, False, "account not found"),
+    300: (Outcome.UNKNOWN, False, "unknown error"),
+    316: (Outcome.CONFIG, False, "agent blocked"),
+    319: (Outcome.DECLINED, True, "payments to this service blocked for the agent"),
+    700: (Outcome.DECLINED, False, "monthly limit of the account exceeded"),
+    702: (Outcome.DECLINED, False, "balance limit of the account exceeded"),
+}
+
+# Payment `status` values that are final failures (>100); anything else above 60 is unknown.
+FINAL_STATUSES = {150: "declined", 151: "authorisation error at the recipient", 160: "not processed / cancelled"}
+
+
+def classify_status(status: int) -> Outcome:
+    """§2.3 ranges: -1 not registered, 0-59 in progress, 60 success, >100 final failure."""
+    if status == -1:
+        return Outcome.RETRY
+    if 0 <= status <= 59:
+        return Outcome.UNKNOWN
+    if status == 60:
+        return Outcome.OK
+    if status > 100:
+        return Outcome.DECLINED
+    return Outcome.UNKNOWN
+
+
+class OsmpAdapter(Adapter):
+    code = "osmp"
+
+    def check(self, order: Order) -> Result:
+        return not_registered(self._call("check", "checkPaymentRequisites", order))
+
+    def pay(self, order: Order) -> Result:
+        return self._call("pay", "addOfflinePayment", order)
+
+    def status(self, order: Order) -> Result:
+        return self._call("status", "getPaymentStatus", order)
+
+    # --- wire format -----------------------------------------------------------------
+    def build(self, operation: str, order: Order) -> bytes:
+        p = self.config.params
+        root = ET.Element("request")
+        ET.SubElement(root, "auth", login=p.get("login", ""), signAlg=self._alg())
+        ET.SubElement(root, "client", terminal=str(p.get("terminal_id", "")), software="KIT",
+                      serial=order.terminal or "", timezone="GMT+03")
+        op = ET.SubElement(ET.SubElement(root, "providers"), operation)
+        payment = ET.SubElement(op, "payment", id=order.attempt_id)
+        if operation != "getPaymentStatus":
+            ET.SubElement(payment, "from", currency="643", amount=f"{order.amount:.2f}")
+            ET.SubElement(payment, "to", currency="643", service=order.remote_id,
+                          amount=f"{order.credited:.2f}", account=order.account)
+            ET.SubElement(payment, "receipt", id=order.attempt_id,
+                          date=order.paid_at.astimezone(MSK).strftime("%Y-%m-%dT%H:%M:%S+03:00"))
+            if order.fields:
+                ET.SubElement(payment, "extras", {k: str(v) for k, v in order.fields.items()})
+        return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8",
+                                                                          xml_declaration=False)
+
+    def _alg(self) -> str:
+        alg = self.config.params.get("sign_alg", "SHA256withRSA")
+        return alg if alg in ALGS else "SHA256withRSA"
+
+    def _call(self, op: str, operation: str, order: Order) -> Result:
+        if not (self.config.private_key_pem and self.config.peer_public_key_pem):
+            return Result(Outcome.CONFIG, "keys", "our private key or the gateway's public key is not set")
+        body = self.build(operation, order)
+        alg = self._alg()
+        headers = {"Content-Type": "text/xml; charset=utf-8", ALG_HEADER: alg,
+                   SIGN_HEADER: base64.b64encode(rsa_sign(self.config.private_key_pem, body, ALGS[alg])).decode()}
+        response, failure, ex = self.send(op, "POST", f"{self.config.base_url}/{PATH}", content=body,
+                                          headers=headers)
+        if failure:
+            return failure
+        if not _reply_signed(self.config.peer_public_key_pem, response):
+            return self._unknown(ex, "bad_signature", "reply signature does not verify: not trusted")
+        try:
+            root = parse_xml(response.content)
+        except (ET.ParseError, ValueError):  # defusedxml refusals are ValueErrors
+            return self._unknown(ex, "bad_reply", "reply is not XML")
+        return interpret(op, operation, root, (ex,))
+
+    def _unknown(self, ex: Exchange, code: str, message: str) -> Result:
+        return Result(Outcome.UNKNOWN, code, message, exchanges=(ex,))
+
+
+def _reply_signed(public_pem: str, response) -> bool:
+    alg = ALGS.get(response.headers.get(ALG_HEADER, ""))
+    try:
+        signature = base64.b64decode(response.headers.get(SIGN_HEADER, ""), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return bool(alg and signature) and rsa_verify(public_pem, signature, response.content, alg)
+
+
+def interpret(op: str, operation: str, root: ET.Element, exchanges: tuple = ()) -> Result:
+    """One verified reply -> Result. Unknown shapes on pay/status are UNKNOWN (never a guess)."""
+    request_result = _int(root.get("result"))
+    if request_result is None:
+        return Result(Outcome.UNKNOWN, "bad_reply", "no result in the reply", exchanges=exchanges)
+    if request_result != 0:
+        outcome, reroutable, text = REQUEST_CODES.get(request_result, (Outcome.UNKNOWN, False, "unknown code"))
+        return Result(outcome, str(request_result), root.get("result-description") or text,
+                      reroutable=reroutable, exchanges=exchanges)
+    payment = root.find(f"providers/{operation}/payment")
+    if payment is None:
+        return Result(Outcome.UNKNOWN, "bad_reply", "no payment in the reply", exchanges=exchanges)
+    uid = payment.get("uid", "")
+    result = _int(payment.get("result"))
+    if result is None:
+        return Result(Outcome.UNKNOWN, "bad_reply", "no payment result", exchanges=exchanges)
+    if result != 0:
+        fatal = payment.get("fatal") == "true"
+        default = (Outcome.DECLINED, False, "final error") if fatal else (Outcome.UNKNOWN, False, "error")
+        outcome, reroutable, text = RESULT_CODES.get(result, default)
+        return Result(outcome, str(result), payment.get("result-description") or text, uid,
+                      reroutable=reroutable, exchanges=exchanges)
+    if op == "check":
+        extras = payment.find("extras")
+        return Result(Outcome.OK, "0", "account accepted", uid, exchanges=exchanges,
+                      extra=dict(extras.attrib) if extras is not None else {})
+    status = _int(payment.get("status"))
+    if status is None:
+        return Result(Outcome.UNKNOWN, "bad_reply", "no payment status", uid, exchanges=exchanges)
+    outcome = classify_status(status)
+    if outcome == Outcome.OK:
+        text = "paid"
+    elif outcome == Outcome.DECLINED:
+        text = FINAL_STATUSES.get(status, "final failure")
+    elif outcome == Outcome.RETRY:
+        text = "payment not registered"
+    else:
+        text = "in progress"
+    return Result(outcome, f"status={status}", payment.get("result-description") or text, uid,
+                  exchanges=exchanges)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
