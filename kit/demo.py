@@ -30,6 +30,8 @@ PROVIDERS = [
      "10.00", "30000.00", "0", "0", "1.00"),
     ("mosenergosbyt", "Мосэнергосбыт", "utilities", "Лицевой счёт (10 цифр)", r"[0-9]{10}", "7712345678",
      "10.00", "50000.00", "1.00", "10.00", "0.50"),
+    ("demo-isp", "ДомНет (интернет)", "internet", "Номер договора (6-10 цифр)", r"[0-9]{6,10}", "12345678",
+     "10.00", "15000.00", "0", "0", "2.00"),
 ]
 
 # code, name, protocol, params
@@ -38,6 +40,9 @@ GATEWAYS = [
     ("osmp", "OSMP / QIWI", "osmp", {"terminal_id": "7000101", "login": "kit-demo"}),
     ("contact", "Contact", "contact", {"point_code": "KITD", "int_soft_id": "00000000-0000-4000-8000-000000000001"}),
     ("comepay", "ComePay", "comepay", {"login": "kit-demo"}),
+    # An ISP's billing we pay directly over the OSMP provider protocol (Basic auth, no signature).
+    ("provider", "ДомНет billing (provider protocol)", "provider",
+     {"login": "kit-demo", "account_format": r"[0-9]{6,10}", "min_amount": "10.00", "max_amount": "15000.00"}),
 ]
 
 # provider -> [(gateway, priority, remote id)]
@@ -48,6 +53,7 @@ ROUTES = {
     "tele2": [("comepay", 1, "301")],
     "rostelecom": [("cyberplat", 1, "rt"), ("osmp", 2, "501")],
     "mosenergosbyt": [("osmp", 1, "1507")],
+    "demo-isp": [("provider", 1, "isp")],
 }
 
 USERS = [
