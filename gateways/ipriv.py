@@ -269,7 +269,9 @@ def _block(text: bytes, pos: int, opening: bytes, closing: bytes, size: int) -> 
 @lru_cache(maxsize=32)
 def _private(pem: str, password: str) -> rsa.RSAPrivateKey:
     try:
-        key = serialization.load_pem_private_key(pem.encode(), password=password.encode() or None)
+        # The gateway's secret doubles as the passphrase, only for a key that is encrypted.
+        encrypted = "ENCRYPTED" in pem
+        key = serialization.load_pem_private_key(pem.encode(), password=password.encode() if encrypted else None)
     except (ValueError, TypeError) as exc:
         raise IPrivError(f"cannot load the private key: {exc}") from None
     if not isinstance(key, rsa.RSAPrivateKey):
