@@ -12,6 +12,12 @@ Worker settings that make payment submission safe:
   its timeouts, well under a minute): otherwise Redis would redeliver a message that is
   still running. For the same reason no task is scheduled with a long countdown through the
   broker: long waits are "next try at" columns in the database, picked up by the sweeper.
+  Short waits (a first retry or poll within seconds) may use a countdown of at most
+  KIT_COUNTDOWN_MAX_SECONDS (60 s), far below the visibility timeout.
+- Queues: `gateway` (submit_payment, poll_payment: they hold a gateway call, bounded by the
+  gateway's timeouts) and `default` (the sweeper, resume runs, reports), so a slow gateway
+  never delays the sweeper. The sweep message expires after one period: a backlog of
+  sweeps is never worth running.
 """
 
 import os
@@ -48,5 +54,17 @@ app.conf.beat_schedule = {}
 # Daily reconciliation with every gateway: yesterday (Moscow), at 03:00 Moscow time.
 app.conf.beat_schedule["reconcile-daily"] = {
     "task": "gateways.reconcile.tasks.reconcile_daily", "schedule": crontab(hour=3, minute=0)}
+
+
+# The payment sweeper (payments/services/sweep.py): every KIT_SWEEP_SECONDS it puts due
+# payments back on the broker (backoffs, status polls, lost messages, dead workers' open
+# attempts, held payments whose cause passed). Read once Django's settings are loaded.
+@app.on_after_finalize.connect
+def _payment_sweeper(sender, **kwargs):
+    from django.conf import settings
+
+    sender.conf.beat_schedule["payments-sweep"] = {
+        "task": "payments.tasks.sweep", "schedule": settings.KIT_SWEEP_SECONDS,
+        "options": {"expires": settings.KIT_SWEEP_SECONDS}}
 
 app.autodiscover_tasks()

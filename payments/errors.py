@@ -18,6 +18,11 @@ class Reason(StrEnum):
     BLACKLISTED_ACCOUNT = "blacklisted_account"
     NO_ROUTE = "no_route"
     DECLINED = "declined"
+    GATEWAY_UNAVAILABLE = "gateway_unavailable"  # retried at every gateway for too long
+    # processing, still working by itself; shown to support
+    NO_GATEWAY_AVAILABLE = "no_gateway_available"  # every gateway of the route is off or its breaker open
+    GATEWAY_CONFIG = "gateway_config"              # pinned to a gateway an admin must fix; polled
+    OUTCOME_UNKNOWN = "outcome_unknown"            # polled for a day without an answer: support looks
 
 
 class Flag(StrEnum):

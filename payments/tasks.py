@@ -1,4 +1,10 @@
-"""Celery tasks: load by id, call one service. Safe to run twice."""
+"""Celery tasks: load by id, call one service. Safe to run twice.
+
+Every service re-checks the payment under its row lock and returns quietly when the work
+is done or not due, so a redelivered message (acks_late, a lost worker, the sweeper and an
+on-commit message both firing) does no harm. No task retries through the broker: the
+payment's `next_try_at` and the sweeper carry every wait.
+"""
 
 from celery import shared_task
 
@@ -15,3 +21,17 @@ def submit_payment(payment_id: int) -> None:
     from .services.submit import payment_submit
 
     payment_submit(payment_id=payment_id)
+
+
+@shared_task(name="payments.tasks.poll_payment")
+def poll_payment(payment_id: int) -> None:
+    from .services.poll import payment_poll
+
+    payment_poll(payment_id=payment_id)
+
+
+@shared_task(name="payments.tasks.sweep")
+def sweep() -> None:
+    from .services.sweep import payment_sweep
+
+    payment_sweep()

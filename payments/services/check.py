@@ -1,0 +1,82 @@
+"""The online account check a kiosk asks for before taking cash (the terminal API's /checks).
+
+It asks the first available gateway of the provider's route, with a short read timeout
+(the customer is waiting at the kiosk). A check registers nothing upstream and records
+nothing here but the gateway's health.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from django.conf import settings
+from django.utils import timezone
+
+from gateways.adapters.base import Order, Outcome, not_registered
+from gateways.adapters.registry import ADAPTERS
+from gateways.breaker import breaker_record
+from gateways.router import route_choose
+from gateways.services import gateway_config
+from kit.money import rub
+from providers import selectors as catalogue
+
+from . import engine
+
+
+class CheckStatus(StrEnum):
+    OK = "ok"                    # the gateway knows the account and would take the payment
+    DECLINED = "declined"        # it says no (no such account, ...): show `message`
+    UNAVAILABLE = "unavailable"  # no answer now: the kiosk may still take the payment
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    status: CheckStatus
+    message: str = ""
+    code: str = ""                              # the gateway's code, or ours (unknown_provider, no_route)
+    extra: dict = field(default_factory=dict)   # e.g. text the gateway wants shown to the payer
+
+
+def payment_check(*, provider, account: str, amount: Decimal, dealer=None, terminal: str = "") -> CheckResult:
+    """Check `account` of `provider` (a Provider or its code) for `amount` of cash."""
+    if isinstance(provider, str):
+        provider = catalogue.provider_by_code(provider)
+    if provider is None:
+        return CheckResult(CheckStatus.DECLINED, "unknown provider", "unknown_provider")
+    if not catalogue.account_matches(provider, account):
+        return CheckResult(CheckStatus.DECLINED, "account format", "account_format")
+    now = timezone.now()
+    amount = rub(amount)
+    credited = amount
+    if dealer is not None:
+        credited = catalogue.quote(provider=provider, dealer=dealer, amount=amount, at=now).credited
+    choice = route_choose(provider=provider, dealer=dealer or _no_dealer(), take_trial=False)
+    if choice.route is None:
+        return CheckResult(CheckStatus.UNAVAILABLE, "no gateway available", "no_route")
+    gateway = choice.route.gateway
+    config = gateway_config(gateway)
+    config = dataclasses.replace(config, read_timeout=min(config.read_timeout, settings.KIT_CHECK_TIMEOUT_SECONDS))
+    adapter = ADAPTERS[gateway.protocol](config)
+    order = Order(attempt_id=engine.new_attempt_id(), remote_id=choice.route.remote_id, account=account,
+                  amount=amount, credited=credited, paid_at=now, terminal=terminal)
+    result = not_registered(engine.call_safely(adapter.check, order, on_error=Outcome.RETRY))
+    breaker_record(gateway, result)
+    if result.outcome == Outcome.OK:
+        return CheckResult(CheckStatus.OK, result.message, result.code, dict(result.extra))
+    if result.outcome == Outcome.DECLINED:
+        return CheckResult(CheckStatus.DECLINED, result.message, result.code, dict(result.extra))
+    return CheckResult(CheckStatus.UNAVAILABLE, result.message, result.code)
+
+
+class _NoDealer:
+    """Routing without a dealer: only the default routes apply."""
+
+    pk = None
+    path = ""
+
+
+def _no_dealer():
+    return _NoDealer()

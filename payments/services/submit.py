@@ -1,0 +1,132 @@
+"""Submission (STYLE.md rule 9): reserve -> call -> record, never a gateway call inside a transaction.
+
+- reserve (short transaction): lock the payment, re-check it is due and has no open attempt,
+  pick the gateway (the one it is with, else the router), create the attempt with a fresh
+  attempt id, move `accepted -> processing`. `next_try_at` becomes the attempt's lease: if
+  this worker dies before recording, the sweeper finds the open attempt when the lease
+  ends and POLLS its status (never sends again, never elsewhere).
+- call (no transaction): `check`, then `pay` with the same attempt id.
+- record (short transaction): write the answer on the attempt and move the payment
+  (payments/services/record.py).
+
+Safe to run twice: a second run finds the payment not due, or with an open attempt, or
+final, and returns quietly.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from gateways.adapters.base import Adapter, Order, Outcome, Result, not_registered
+from gateways.breaker import breaker_allows, breaker_record
+from gateways.models import Route
+from gateways.router import route_choose, route_for_gateway
+from gateways.services import adapter_for
+
+from ..errors import Reason
+from ..locks import lock_payment
+from ..models import Attempt, Payment, Status
+from . import engine
+from .record import apply_result
+from .transition import payment_transition
+
+log = logging.getLogger("kit.payments.engine")
+
+
+def payment_submit(*, payment_id: int, actor: str = "worker") -> Payment | None:
+    """Send the payment to a gateway once, if it is due; return it (None when there was nothing to do)."""
+    reserved = _reserve(payment_id, actor=actor)
+    if reserved is None:
+        return None
+    attempt_pk, adapter, order = reserved
+    check, pay = _call(adapter, order)
+    return _record(attempt_pk, check, pay, actor=actor)
+
+
+def _reserve(payment_id: int, *, actor: str) -> tuple[int, Adapter, Order] | None:
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            payment = lock_payment(payment_id)
+        except Payment.DoesNotExist:
+            return None
+        if payment.status not in (Status.ACCEPTED, Status.PROCESSING):
+            return None
+        if payment.next_try_at is not None and payment.next_try_at > now:
+            return None  # not due: a duplicate message, or a backoff still running
+        if payment.attempts.filter(state=Attempt.State.OPEN).exists():
+            return None  # an open attempt is resolved by polling, never by sending again
+        if payment.provider_id is None:
+            engine.fail(payment, reason=Reason.NO_ROUTE, actor=actor, detail={})
+            return None
+        route = _pick(payment, actor=actor)
+        if route is None:
+            return None
+        attempt = engine.attempt_create(payment=payment, route=route)
+        changes = {"gateway": route.gateway, "tries": payment.tries + 1, "leased_until": None,
+                   "next_try_at": now + timedelta(seconds=settings.KIT_ATTEMPT_LEASE_SECONDS)}
+        if payment.status == Status.ACCEPTED:
+            moved = payment_transition(payment=payment, to=Status.PROCESSING, actor=actor, reason="",
+                                       detail={"gateway": route.gateway.code, "attempt": attempt.attempt_id},
+                                       **changes)
+            if not moved:  # pragma: no cover - the row lock makes this unreachable on PostgreSQL
+                transaction.set_rollback(True)
+                return None
+        else:
+            Payment.objects.filter(pk=payment.pk).update(reason="", **changes)
+        order = engine.order_for(payment, attempt)
+        gateway = route.gateway
+    return attempt.pk, adapter_for(gateway), order
+
+
+def _pick(payment: Payment, *, actor: str) -> Route | None:
+    """The gateway for this attempt; or None after scheduling a wait or failing the payment."""
+    declined = engine.declined_gateways(payment)
+    current = payment.gateway if payment.gateway_id and payment.gateway_id not in declined else None
+    if current is not None and current.is_active and breaker_allows(current):
+        route = route_for_gateway(provider=payment.provider, dealer=payment.dealer, gateway_id=current.pk)
+        if route is not None:
+            return route
+    exclude = declined | engine.exhausted_gateways(payment) | ({current.pk} if current else set())
+    choice = route_choose(provider=payment.provider, dealer=payment.dealer, exclude=exclude)
+    if choice.no_route:
+        # Every gateway declined or was retried out: the retried-out ones may be tried again.
+        choice = route_choose(provider=payment.provider, dealer=payment.dealer, exclude=declined)
+    if choice.route is not None:
+        return choice.route
+    if choice.wait_until is not None:
+        engine.set_reason(payment, Reason.NO_GATEWAY_AVAILABLE, actor=actor)
+        engine.schedule(payment, at=choice.wait_until, task_name="submit")
+        return None
+    last = payment.attempts.filter(outcome=Outcome.DECLINED).select_related("gateway").last()
+    detail = {"gateway": last.gateway.code, "code": last.result_code, "message": last.message} if last else {}
+    engine.fail(payment, reason=engine.no_route_reason(payment), actor=actor, detail=detail)
+    return None
+
+
+def _call(adapter: Adapter, order: Order) -> tuple[Result, Result | None]:
+    """check, then pay with the same attempt id. No transaction is open here."""
+    check = not_registered(engine.call_safely(adapter.check, order, on_error=Outcome.RETRY))
+    if not check.ok:
+        return check, None
+    return check, engine.call_safely(adapter.pay, order, on_error=Outcome.UNKNOWN)
+
+
+def _record(attempt_pk: int, check: Result, pay: Result | None, *, actor: str) -> Payment | None:
+    result, step = (pay, "pay") if pay is not None else (check, "check")
+    merged = Result(result.outcome, result.code, result.message, result.upstream_id, result.reroutable,
+                    check.exchanges + (pay.exchanges if pay is not None else ()), result.extra)
+    with transaction.atomic():
+        payment_id = Attempt.objects.values_list("payment_id", flat=True).get(pk=attempt_pk)
+        payment = lock_payment(payment_id)
+        attempt = Attempt.objects.select_for_update().get(pk=attempt_pk)
+        if attempt.state != Attempt.State.OPEN:
+            return payment  # already resolved by a poll (this worker was slower than its lease)
+        breaker_record(attempt.gateway, result)
+        apply_result(payment, attempt, merged, step=step, actor=actor)
+    return payment

@@ -1,0 +1,76 @@
+"""The sweeper: the database is the queue of record, this puts due work back on the broker.
+
+Every KIT_SWEEP_SECONDS (Celery beat) it enqueues:
+- payments whose `next_try_at` has come (a backoff, a poll, a wait for a gateway, or the
+  lease of an attempt whose worker died: that one is polled, never sent again);
+- payments still `accepted` with no next try after KIT_STUCK_ACCEPTED_SECONDS (the
+  on-commit message was lost, or the broker was down when it was accepted);
+- processing payments with an open attempt and no next try at all (belt and braces);
+- a resume run for each dealer with held payments whose cause has passed.
+
+Double enqueue is prevented by a compare-and-set on `leased_until`: only the sweeper that
+moves an expired (or empty) lease forward sends the message. The tasks themselves are
+safe to run twice anyway.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from kit.queue import enqueue
+from terminals.models import Terminal
+
+from ..errors import Reason
+from ..models import Attempt, Payment, Status
+
+BATCH = 500
+
+
+def payment_sweep(*, now: datetime | None = None) -> dict:
+    """Enqueue what is due. Returns counts: {"submit": n, "poll": n, "resume": n}."""
+    from .. import tasks
+
+    now = now or timezone.now()
+    lease_free = Q(leased_until__isnull=True) | Q(leased_until__lte=now)
+    active = Payment.objects.filter(status__in=[Status.ACCEPTED, Status.PROCESSING]).filter(lease_free)
+    due = active.filter(next_try_at__lte=now)
+    stuck = active.filter(status=Status.ACCEPTED, next_try_at__isnull=True,
+                          received_at__lte=now - timedelta(seconds=settings.KIT_STUCK_ACCEPTED_SECONDS))
+    orphans = active.filter(status=Status.PROCESSING, next_try_at__isnull=True, attempts__state=Attempt.State.OPEN)
+    ids: list[int] = []
+    for qs in (due.order_by("next_try_at"), stuck.order_by("pk"), orphans.order_by("pk")):
+        ids += [pk for pk in qs.values_list("pk", flat=True)[:BATCH] if pk not in ids]
+
+    counts = {"submit": 0, "poll": 0, "resume": 0}
+    lease = now + timedelta(seconds=settings.KIT_SWEEP_LEASE_SECONDS)
+    for pk in ids:
+        claimed = Payment.objects.filter(pk=pk).filter(lease_free).update(leased_until=lease)
+        if not claimed:
+            continue  # another sweeper took it
+        if Attempt.objects.filter(payment_id=pk, state=Attempt.State.OPEN).exists():
+            enqueue(tasks.poll_payment, pk)
+            counts["poll"] += 1
+        else:
+            enqueue(tasks.submit_payment, pk)
+            counts["submit"] += 1
+
+    for dealer_id in held_resumable_dealers():
+        enqueue(tasks.resume_held, dealer_id)
+        counts["resume"] += 1
+    return counts
+
+
+def held_resumable_dealers() -> list[int]:
+    """Dealers with a held payment whose cause has passed (the resume run re-checks under lock)."""
+    passed = (
+        Q(reason=Reason.INSUFFICIENT_BALANCE, credited__lte=F("dealer__balance") + F("dealer__credit_limit"),
+          terminal__status=Terminal.Status.ACTIVE, provider__is_active=True)
+        | Q(reason=Reason.PROVIDER_DISABLED, provider__is_active=True, terminal__status=Terminal.Status.ACTIVE)
+        | Q(reason=Reason.TERMINAL_BLOCKED, terminal__status=Terminal.Status.ACTIVE, provider__is_active=True)
+    )
+    return list(Payment.objects.filter(status=Status.HELD).filter(passed)
+                .values_list("dealer_id", flat=True).distinct().order_by("dealer_id")[:BATCH])

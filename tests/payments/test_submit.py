@@ -1,0 +1,238 @@
+"""Submission: reserve -> call -> record; outcomes move the payment as PROTOCOLS.md §5 says."""
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from dealers.models import Dealer, LedgerEntry
+from payments.models import Attempt, Event
+from payments.services.submit import payment_submit
+from payments.tasks import submit_payment
+
+pytestmark = pytest.mark.django_db
+
+
+def net(payment) -> Decimal:
+    return LedgerEntry.objects.filter(payment=payment).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+
+
+def test_a_payment_is_paid_once_and_succeeds(engine):
+    p = engine.accept(account="9160000001", amount="150.00")
+    assert p.status == "accepted"
+    payment_submit(payment_id=p.pk)
+    p.refresh_from_db()
+    assert p.status == "succeeded"
+    assert p.gateway.code == "alpha"
+    assert len(engine.book.payments_for("9160000001")) == 1
+    attempt = Attempt.objects.get(payment=p)
+    assert attempt.state == "closed" and attempt.outcome == "ok"
+    assert attempt.attempt_id.isdigit() and len(attempt.attempt_id) <= 18
+    assert attempt.upstream_id == f"U{attempt.attempt_id}"
+    assert net(p) == Decimal("-150.00")
+
+
+def test_the_same_attempt_id_goes_to_check_and_pay(engine):
+    p = engine.accept()
+    payment_submit(payment_id=p.pk)
+    check, pay = engine.book.calls
+    assert check[1] == "check" and pay[1] == "pay" and check[2] == pay[2]
+
+
+def test_a_task_run_twice_submits_once(engine):
+    p = engine.accept(account="9160000002")
+    submit_payment.run(p.pk)
+    submit_payment.run(p.pk)
+    p.refresh_from_db()
+    assert p.status == "succeeded"
+    assert len(engine.book.ops("pay")) == 1
+    assert Attempt.objects.filter(payment=p).count() == 1
+
+
+def test_a_duplicate_message_during_a_backoff_does_not_send_early(engine):
+    engine.book.queue("alpha", "pay", "retry")
+    p = engine.accept()
+    submit_payment.run(p.pk)
+    submit_payment.run(p.pk)  # redelivered at once: the backoff is still running
+    assert len(engine.book.ops("pay")) == 1
+    p.refresh_from_db()
+    assert p.status == "processing" and p.next_try_at is not None
+
+
+def test_a_definitive_decline_fails_the_payment_and_credits_the_dealer_back(engine, demo):
+    before = Dealer.objects.get(pk=demo.pk).balance
+    engine.book.queue("alpha", "pay", "decline")
+    p = engine.accept(amount="200.00")
+    assert Dealer.objects.get(pk=demo.pk).balance == before - Decimal("200.00")
+    payment_submit(payment_id=p.pk)
+    p.refresh_from_db()
+    assert (p.status, p.reason) == ("failed", "declined")
+    assert net(p) == Decimal("0")
+    assert Dealer.objects.get(pk=demo.pk).balance == before
+    ev = Event.objects.filter(payment=p, to_status="failed").get()
+    assert ev.detail["gateway"] == "alpha" and ev.detail["code"] == "23"
+    assert ev.detail["message"] == "no such account"
+    assert not engine.book.ops("pay")[1:] and not engine.book.payments_for(p.account)
+
+
+def test_a_check_that_says_no_account_fails_without_paying(engine):
+    engine.book.queue("alpha", "check", "decline")
+    p = engine.accept()
+    payment_submit(payment_id=p.pk)
+    p.refresh_from_db()
+    assert (p.status, p.reason) == ("failed", "declined")
+    assert engine.book.ops("pay") == []
+    assert net(p) == Decimal("0")
+
+
+def test_a_reroutable_decline_moves_the_payment_to_the_routes_next_gateway(engine):
+    engine.book.queue("alpha", "pay", "reroute")
+    p = engine.accept(account="9160000006")
+    payment_submit(payment_id=p.pk)
+    p.refresh_from_db()
+    assert p.status == "processing" and p.gateway.code == "beta"
+    assert Event.objects.filter(payment=p, reason="rerouted").exists()
+    p = engine.drive(p)
+    assert p.status == "succeeded" and p.gateway.code == "beta"
+    assert engine.book.payments_for("9160000006") == [("beta", Attempt.objects.get(payment=p, gateway__code="beta").attempt_id)]
+
+
+def test_a_reroutable_decline_with_no_next_gateway_fails(engine):
+    engine.book.queue("alpha", "pay", "reroute")
+    engine.book.queue("beta", "pay", "reroute")
+    p = engine.drive(engine.accept())
+    assert (p.status, p.reason) == ("failed", "declined")
+    assert net(p) == Decimal("0")
+
+
+def test_a_retry_outcome_backs_off_then_succeeds_at_the_same_gateway(engine):
+    engine.book.queue("alpha", "pay", "retry", "retry")
+    p = engine.accept(account="9160000004")
+    payment_submit(payment_id=p.pk)
+    p.refresh_from_db()
+    assert p.status == "processing" and p.next_try_at is not None
+    first_wait = (p.next_try_at - Attempt.objects.get(payment=p).finished_at).total_seconds()
+    assert 1 <= first_wait <= 5  # the first retry comes within seconds
+    p = engine.drive(p)
+    assert p.status == "succeeded" and p.gateway.code == "alpha"
+    assert [a.outcome for a in Attempt.objects.filter(payment=p)] == ["retry", "retry", "ok"]
+
+
+def test_a_retry_outcome_moves_to_the_next_gateway_after_the_retries_run_out(engine):
+    engine.book.queue("alpha", "pay", "retry", "retry", "retry")
+    p = engine.drive(engine.accept())
+    assert p.status == "succeeded" and p.gateway.code == "beta"
+    assert [(a.gateway.code, a.outcome) for a in Attempt.objects.filter(payment=p)] == [
+        ("alpha", "retry"), ("alpha", "retry"), ("alpha", "retry"), ("beta", "ok")]
+
+
+def test_a_check_retry_is_retried_too(engine):
+    engine.book.queue("alpha", "check", "retry")
+    p = engine.drive(engine.accept())
+    assert p.status == "succeeded"
+    assert len(engine.book.ops("pay")) == 1
+
+
+def test_an_unknown_outcome_is_never_rerouted_and_is_polled_to_success(engine):
+    engine.book.queue("alpha", "pay", "timeout")
+    engine.book.queue("alpha", "status", "pending", "pending")
+    p = engine.accept(account="9160000002")
+    payment_submit(payment_id=p.pk)
+    p.refresh_from_db()
+    attempt = Attempt.objects.get(payment=p)
+    assert p.status == "processing" and attempt.state == "open" and attempt.outcome == "unknown"
+    assert (p.next_try_at - attempt.started_at).total_seconds() < 10  # first poll within seconds
+    p = engine.drive(p)
+    assert p.status == "succeeded" and p.gateway.code == "alpha"
+    assert engine.book.ops("check") == engine.book.ops("check")[:1]
+    assert len(engine.book.ops("pay")) == 1 and len(engine.book.ops("status")) == 3
+    assert not [c for c in engine.book.calls if c[0] == "beta"]
+    assert len(engine.book.payments_for("9160000002")) == 1
+
+
+def test_an_unknown_outcome_polled_to_a_decline_fails_and_refunds(engine):
+    engine.book.queue("alpha", "pay", "lost")
+    engine.book.queue("alpha", "status", "pending", "decline")
+    p = engine.drive(engine.accept())
+    assert (p.status, p.reason) == ("failed", "declined")
+    assert net(p) == Decimal("0")
+    assert not [c for c in engine.book.calls if c[0] == "beta"]
+
+
+def test_an_unknown_outcome_the_gateway_never_received_is_resent_to_the_same_gateway(engine):
+    engine.book.queue("alpha", "pay", "lost")  # status then says "not registered"
+    p = engine.drive(engine.accept(account="9160000011"))
+    assert p.status == "succeeded" and p.gateway.code == "alpha"
+    assert [(a.gateway.code, a.outcome) for a in Attempt.objects.filter(payment=p)] == [
+        ("alpha", "retry"), ("alpha", "ok")]
+    assert len(engine.book.payments_for("9160000011")) == 1
+
+
+def test_garbage_from_pay_counts_as_unknown_and_is_polled(engine):
+    engine.book.queue("alpha", "pay", "garbage")
+    p = engine.accept(account="9160000012")
+    payment_submit(payment_id=p.pk)
+    assert Attempt.objects.get(payment=p).outcome == "unknown"
+    p = engine.drive(p)
+    assert p.status == "succeeded"
+    assert len(engine.book.payments_for("9160000012")) == 1
+
+
+def test_an_unknown_outcome_after_a_day_is_flagged_for_support_and_still_polled(engine, settings):
+    engine.book.queue("alpha", "pay", "lost")
+    engine.book.queue("alpha", "status", *["pending"] * 60)
+    p = engine.accept()
+    payment_submit(payment_id=p.pk)
+    for _ in range(60):
+        p.refresh_from_db()
+        if p.reason == "outcome_unknown":
+            break
+        engine.step(p)
+    p.refresh_from_db()
+    assert (p.status, p.reason) == ("processing", "outcome_unknown")
+    assert p.next_try_at is not None
+    assert not [c for c in engine.book.calls if c[0] == "beta"]
+
+
+def test_a_config_outcome_pins_the_payment_opens_the_breaker_and_logs_an_error(engine, caplog):
+    from gateways.models import GatewayHealth
+
+    engine.book.queue("alpha", "pay", "config")
+    p = engine.accept()
+    with caplog.at_level("ERROR"):
+        payment_submit(payment_id=p.pk)
+    p.refresh_from_db()
+    assert (p.status, p.reason, p.gateway.code) == ("processing", "gateway_config", "alpha")
+    assert Attempt.objects.get(payment=p).state == "open"
+    assert GatewayHealth.objects.get(gateway__code="alpha").state == "open"
+    assert any(r.levelname == "ERROR" and "alpha" in r.getMessage() for r in caplog.records)
+    # Polled at alpha (breaker or not), never sent to beta: status says it was paid.
+    engine.book.queue("alpha", "status", "ok")
+    p = engine.drive(p)
+    assert p.status == "succeeded" and p.gateway.code == "alpha"
+    assert not [c for c in engine.book.calls if c[0] == "beta"]
+
+
+def test_a_provider_without_routes_fails_with_no_route(engine):
+    from gateways.models import Route
+
+    Route.objects.filter(provider=engine.provider).delete()
+    p = engine.accept()
+    payment_submit(payment_id=p.pk)
+    p.refresh_from_db()
+    assert (p.status, p.reason) == ("failed", "no_route")
+    assert net(p) == Decimal("0")
+
+
+def test_a_payment_waits_while_every_gateway_is_out_and_resumes_by_itself(engine):
+    from gateways.models import Gateway
+
+    Gateway.objects.filter(code__in=["alpha", "beta"]).update(is_active=False)
+    p = engine.accept()
+    payment_submit(payment_id=p.pk)
+    p.refresh_from_db()
+    assert (p.status, p.reason) == ("accepted", "no_gateway_available")
+    assert p.next_try_at is not None and engine.book.calls == []
+    Gateway.objects.filter(code="beta").update(is_active=True)
+    p = engine.drive(p)
+    assert p.status == "succeeded" and p.gateway.code == "beta"
