@@ -40,9 +40,10 @@ class Code:
 
 
 def _c(meaning: str, cls: Outcome, reroutable: bool = False) -> Code:
-    """The same class on every operation. For a status query a decline code cannot be the
-    payment's fate (that comes with RESULT=7), so a D or R code there leaves it UNKNOWN."""
-    return Code(meaning, cls, cls, U if cls in (D, R) else cls, reroutable)
+    """One class for the code. A check registers nothing, so "unknown" there is a retry
+    (as `base.not_registered`). For a status query a decline code is not the payment's
+    fate (that comes with RESULT=7), so a D or R code there leaves it UNKNOWN: poll again."""
+    return Code(meaning, R if cls == U else cls, cls, U if cls in (D, R) else cls, reroutable)
 
 
 def _ru(meaning: str) -> Code:
@@ -59,7 +60,7 @@ def _nr(meaning: str) -> Code:
 # dealer or this point (licence, limits, products, routing) may succeed elsewhere; declines
 # about the account or the amount (7, 8, 9, 23, 85...) or the payer (87, 223, 270) are final.
 CODES: dict[int, Code] = {
-    0: Code("success", OK, OK, OK),
+    0: Code("success", OK, OK, U),  # status: done only with RESULT=7 (see classify)
     1: _c("session number already exists", C),
     2: _c("bad dealer code", C),
     3: _c("bad acceptance point code", C),
