@@ -102,7 +102,7 @@ def parse(text: str, *, day: dt.date | None = None) -> list[Row]:
     """
     if "\x00" in text:
         raise RegistryInvalid(["not a text file"])
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     errors: list[str] = []
     try:
         header = next(reader, None)

@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -129,7 +129,7 @@ def day_upload(request, code: str, day: str):
                                      by=request.user)
         except RegistryInvalid as exc:
             for error in exc.errors:
-                form.add_error("file", error)
+                form.add_error("file", ValidationError(error, code=exc.code))
         else:
             messages.success(request, _("Registry file accepted."))
             _run(request, gateway, the_day)
