@@ -78,7 +78,9 @@ def _judge(terminal, req: PaymentRequest, provider, now):
         fee, credited = rub(req.fee), rub(req.credited)
         if (fee, credited) != (q.fee, q.credited):
             flags.append(Flag.FEE_MISMATCH)
-    reward = catalogue.reward_for(provider=provider, dealer=dealer, credited=credited, at=req.paid_at)
+    # The quote already holds the reward on its own credited sum; ask again only for printed values.
+    reward = q.reward if credited == q.credited else catalogue.reward_for(
+        provider=provider, dealer=dealer, credited=credited, at=req.paid_at)
 
     if not catalogue.account_matches(provider, req.account):
         return amount, fee, credited, reward, flags, Status.FAILED, Reason.ACCOUNT_FORMAT

@@ -7,6 +7,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kiosk.client import KioskClient
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The demo world creates five users; PBKDF2 would make every test's set-up take seconds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def transport():
     from django.core.handlers.wsgi import WSGIHandler
@@ -42,6 +48,6 @@ def kiosk(terminal, make_client):
 
 
 def payment(txn="1", provider="mts", account="9161234567", amount="100.00",
-            paid_at="2026-11-28T12:00:00+03:00", **extra):
+            paid_at="2026-11-01T12:00:00+03:00", **extra):
     return {"txn": txn, "provider": provider, "account": account, "amount": amount,
             "paid_at": paid_at, "fields": {}, **extra}
