@@ -23,7 +23,7 @@ def test_demo_loader_twice_changes_nothing():
     first = counts()
     call_command("load_demo")
     assert counts() == first
-    assert first["Dealer"] == 2 and first["Terminal"] == 4 and first["Provider"] == 6 and first["Gateway"] == 4
+    assert first["Dealer"] == 2 and first["Terminal"] == 4 and first["Provider"] == 7 and first["Gateway"] == 5
 
 
 @pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_demo_routes_are_as_documented(world):
     routes = {(r.provider.code, r.priority): r.gateway.code for r in Route.objects.select_related("provider", "gateway")}
     assert routes == {("mts", 1): "cyberplat", ("beeline", 1): "osmp", ("megafon", 1): "contact",
                       ("tele2", 1): "comepay", ("rostelecom", 1): "cyberplat", ("rostelecom", 2): "osmp",
-                      ("mosenergosbyt", 1): "osmp"}
+                      ("mosenergosbyt", 1): "osmp", ("demo-isp", 1): "provider"}
 
 
 @pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_demo_terminals_offer_every_demo_provider(world):
     assert {t.number: t.dealer.name for t in Terminal.objects.select_related("dealer")} == {
         "1001": "Demo", "1002": "Demo", "1003": "Demo", "2001": "Demo Sub"}
     for t in Terminal.objects.all():
-        assert t.providers.count() == 6
+        assert t.providers.count() == 7
 
 
 @pytest.mark.django_db
