@@ -1,6 +1,6 @@
 """Signed-request authentication: who is calling, and is it really them, now, once."""
 
-import time
+from time import time as clock
 
 from django.http.request import RawPostDataException
 
@@ -25,7 +25,7 @@ def authenticate(request) -> Terminal:
     if not TERMINAL_RE.fullmatch(number):
         raise ApiError(Code.UNKNOWN_TERMINAL, "X-KIT-Terminal is missing or not a terminal number.")
     stamp = meta.get("HTTP_X_KIT_TIMESTAMP", "")
-    if not TIMESTAMP_RE.fullmatch(stamp) or abs(time.time() - int(stamp)) > MAX_SKEW:
+    if not TIMESTAMP_RE.fullmatch(stamp) or abs(clock() - int(stamp)) > MAX_SKEW:
         raise ApiError(Code.STALE_TIMESTAMP, extra={"server_time": server_time()})
     nonce = meta.get("HTTP_X_KIT_NONCE", "")
     if not NONCE_RE.fullmatch(nonce):
@@ -40,9 +40,23 @@ def authenticate(request) -> Terminal:
         body = request.body
     except RawPostDataException:  # pragma: no cover - nothing reads the stream before us
         body = b""
-    message = canonical(request.method, request.get_full_path(), stamp, nonce, body)
+    message = canonical(request.method, signed_path(request), stamp, nonce, body)
     if not verify(terminal.public_key, signature, message):
         raise ApiError(Code.BAD_SIGNATURE)
     if not nonce_remember(terminal_id=terminal.pk, nonce=nonce):
         raise ApiError(Code.REPLAYED_NONCE)
     return terminal
+
+
+def signed_path(request) -> str:
+    """The path and query exactly as the client sent them.
+
+    gunicorn (RAW_URI) and uWSGI (REQUEST_URI) hand over the request line's target untouched;
+    elsewhere Django's re-escaped path is the same for every path the API itself uses.
+    """
+    raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
+    if raw:
+        if raw.startswith(("http://", "https://")):  # absolute-form request target
+            raw = "/" + raw.split("/", 3)[3] if raw.count("/") >= 3 else "/"
+        return raw
+    return request.get_full_path()

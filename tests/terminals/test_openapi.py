@@ -1,0 +1,55 @@
+import pytest
+from django.urls import get_resolver
+from openapi_spec_validator import validate
+
+from terminals.errors import Code
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def schema(kiosk):
+    response = kiosk.openapi()
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_schema_is_served_unsigned_and_is_valid_openapi_3(schema):
+    validate(schema)
+    assert schema["openapi"].startswith("3.")
+
+
+def test_the_schema_describes_every_route(schema):
+    from terminals.api import urls
+
+    routes = {f"/{p.pattern}".replace("<str:txn>", "{txn}") for p in urls.urlpatterns if p.name}
+    assert routes == set(schema["paths"])
+    assert get_resolver().resolve("/api/terminal/v1/openapi.json").url_name == "openapi"
+
+
+def test_the_schema_lists_every_error_code(schema):
+    assert schema["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"] == [
+        str(c) for c in Code]
+    described = " ".join(r["description"] for path in schema["paths"].values() for op in path.values()
+                         for r in op["responses"].values())
+    for code in Code:
+        assert f"`{code}`" in described, code
+
+
+def test_the_schema_names_the_four_signature_headers(schema):
+    headers = {s["name"] for s in schema["components"]["securitySchemes"].values()}
+    assert headers == {"X-KIT-Terminal", "X-KIT-Timestamp", "X-KIT-Nonce", "X-KIT-Signature"}
+    signed = [op for path in schema["paths"].values() for op in path.values() if op.get("security")]
+    assert len(signed) == 5
+
+
+def test_a_payment_answer_matches_the_schema(kiosk, schema):
+    from openapi_schema_validator import OAS30Validator
+
+    from .conftest import payment
+
+    body = kiosk.post_payment(payment(txn="1")).json()
+    resolver_schema = {**schema["components"]["schemas"]["Payment"], "components": schema["components"]}
+    OAS30Validator(resolver_schema).validate(body)
+    config_schema = {**schema["components"]["schemas"]["Config"], "components": schema["components"]}
+    OAS30Validator(config_schema).validate(kiosk.config().json())
