@@ -62,7 +62,21 @@ class InProcessTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if _simulator_down(request.url):
             raise httpx.ConnectError("connection refused (simulator switched down)", request=request)
-        response = self.wsgi.handle_request(request)
+        # As django.test.Client does: a request must not close the test's DB connection
+        # (on PostgreSQL that kills the test transaction the simulator shares).
+        from django.core import signals
+        from django.db import close_old_connections
+
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+        try:
+            raw = self.wsgi.handle_request(request)
+            content = raw.read()  # closing the WSGI result fires request_finished: do it in here
+            raw.close()
+            response = httpx.Response(raw.status_code, headers=raw.headers, content=content, request=request)
+        finally:
+            signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
         delay = float(response.headers.get(DELAY_HEADER, "0") or 0)
         timeout = (request.extensions.get("timeout") or {}).get("read")
         if delay and timeout is not None and delay >= timeout:
