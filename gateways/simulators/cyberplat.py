@@ -162,6 +162,7 @@ def _balance_ok(params: dict, amount: Decimal) -> bool:
 
 def _check(params: dict, gw: str, fields: dict) -> tuple[dict, float]:
     session, number = fields["SESSION"], fields["NUMBER"]
+    # Fast path only: the unique (code, key) constraint below is what makes 1 race-proof.
     if SimRecord.objects.filter(code=CODE, key=session).exists():
         raise Refused(1)
     rule = magic(number)
