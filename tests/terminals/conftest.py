@@ -15,9 +15,22 @@ def _fast_passwords(settings):
 
 @pytest.fixture
 def transport():
-    from django.core.handlers.wsgi import WSGIHandler
+    """The Django app behind an httpx transport, in the calling thread (no sockets).
 
-    return httpx.WSGITransport(app=WSGIHandler())
+    Like Django's test client, it keeps request_started/finished from closing the database
+    connection, which would end the test's transaction (PostgreSQL keeps connections open).
+    """
+    from django.core import signals
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield httpx.WSGITransport(app=WSGIHandler())
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
