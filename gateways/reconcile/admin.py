@@ -21,7 +21,7 @@ class ReconciliationAdmin(ReadOnlyAdmin):
     @admin.display(description=_("page"))
     def page(self, obj):
         url = reverse("reconcile:day", args=[obj.gateway.code, obj.day.isoformat()])
-        return format_html('<a href="{}">{}</a>', url, _("open"))
+        return format_html('<a href="{}">{}</a>', url, _("open page"))
 
 
 @admin.register(Discrepancy)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from kit.money import MoneyError, fmt, rub
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -52,6 +54,10 @@ class RegistryInvalid(ValueError):
         self.errors = errors
 
 
+def _line(n: int, text: str) -> str:
+    return _("line %(n)d: %(text)s") % {"n": n, "text": text}
+
+
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) of a Moscow calendar day as aware datetimes."""
     start = dt.datetime.combine(day, dt.time.min, tzinfo=MOSCOW)
@@ -75,11 +81,11 @@ def render(rows) -> str:
 
 def decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
-        raise RegistryInvalid([f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB"])
+        raise RegistryInvalid([_("the file is larger than %(mb)d MB") % {"mb": MAX_BYTES // (1024 * 1024)}])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RegistryInvalid([f"not UTF-8 text (byte {exc.start})"]) from exc
+        raise RegistryInvalid([_("not UTF-8 text (byte %(n)d)") % {"n": exc.start}]) from exc
 
 
 def _amount(raw: str) -> Decimal:
@@ -101,20 +107,20 @@ def parse(text: str, *, day: dt.date | None = None) -> list[Row]:
     Raises RegistryInvalid listing the bad lines; never returns a partly valid registry.
     """
     if "\x00" in text:
-        raise RegistryInvalid(["not a text file"])
+        raise RegistryInvalid([_("not a text file")])
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     errors: list[str] = []
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        raise RegistryInvalid([f"line 1: {exc}"]) from exc
+        raise RegistryInvalid([_line(1, str(exc))]) from exc
     if not header or not any(h.strip() for h in header):
-        raise RegistryInvalid(["the file is empty: a header row is required"])
+        raise RegistryInvalid([_("the file is empty: a header row is required")])
     names = [h.strip().lower() for h in header]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
-        raise RegistryInvalid([f"line 1: missing column(s): {', '.join(missing)} "
-                               f"(expected {','.join(COLUMNS)})"])
+        raise RegistryInvalid([_line(1, _("missing column(s): %(missing)s (expected %(expected)s)")
+                                     % {"missing": ", ".join(missing), "expected": ",".join(COLUMNS)})])
     index = {c: names.index(c) for c in COLUMNS}
     rows: list[Row] = []
     start = end = None
@@ -124,7 +130,7 @@ def parse(text: str, *, day: dt.date | None = None) -> list[Row]:
         try:
             raw = next(reader, None)
         except csv.Error as exc:
-            errors.append(f"line {reader.line_num}: {exc}")
+            errors.append(_line(reader.line_num, str(exc)))
             break
         if raw is None:
             break
@@ -132,37 +138,39 @@ def parse(text: str, *, day: dt.date | None = None) -> list[Row]:
         if not any(cell.strip() for cell in raw):
             continue
         if len(raw) < len(names):
-            errors.append(f"line {line}: {len(raw)} field(s), expected {len(names)}")
+            errors.append(_line(line, _("%(got)d field(s), expected %(want)d") % {"got": len(raw), "want": len(names)}))
         else:
             cells = {c: raw[i].strip() for c, i in index.items()}
             problems = []
             if not cells["key"] or len(cells["key"]) > 64:
-                problems.append("key must be 1-64 characters")
+                problems.append(_("key must be 1-64 characters"))
             if len(cells["upstream_id"]) > 64 or len(cells["account"]) > 64:
-                problems.append("upstream_id and account must be at most 64 characters")
+                problems.append(_("upstream_id and account must be at most 64 characters"))
             status = cells["status"].lower()
             if status not in STATUSES:
-                problems.append(f"status {cells['status']!r} is not one of {'/'.join(STATUSES)}")
+                problems.append(_("status %(value)r is not one of %(allowed)s")
+                                % {"value": cells["status"], "allowed": "/".join(STATUSES)})
             amount = None
             if cells["amount"] or status == PAID:
                 try:
                     amount = _amount(cells["amount"])
                 except MoneyError:
-                    problems.append(f"amount {cells['amount']!r} is not an amount like 100.00")
+                    problems.append(_("amount %(value)r is not an amount like 100.00") % {"value": cells["amount"]})
             created = None
             try:
                 created = _when(cells["created_at"])
             except ValueError:
-                problems.append(f"created_at {cells['created_at']!r} is not an ISO 8601 time")
+                problems.append(_("created_at %(value)r is not an ISO 8601 time") % {"value": cells["created_at"]})
             if created is not None and start is not None and not (start <= created < end):
-                problems.append(f"created_at {cells['created_at']} is not on {day:%Y-%m-%d} (Moscow time)")
+                problems.append(_("created_at %(value)s is not on %(day)s (Moscow time)")
+                                % {"value": cells["created_at"], "day": day.isoformat()})
             if problems:
-                errors.append(f"line {line}: " + "; ".join(problems))
+                errors.append(_line(line, "; ".join(problems)))
             else:
                 rows.append(Row(line=line, key=cells["key"], upstream_id=cells["upstream_id"],
                                 account=cells["account"], amount=amount, status=status, created_at=created))
         if len(errors) >= MAX_ERRORS:
-            errors.append("... more errors not shown")
+            errors.append(_("... more errors not shown"))
             break
     if errors:
         raise RegistryInvalid(errors)

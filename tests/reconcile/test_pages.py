@@ -228,3 +228,12 @@ def test_the_day_page_shows_amounts_in_rubles(open_day, support_user):
     page = _client(support_user).get(_day_url(rec))
     assert "150,00\u00a0₽" in page.content.decode()
     assert rec.discrepancies.get().their_amount == Decimal("150.00")
+
+
+def test_the_pages_are_russian_first_and_english_on_request(open_day, senior_user):
+    rec, _ = open_day
+    c = _client(senior_user)
+    ru = c.get(_day_url(rec)).content.decode()
+    assert "Расхождения" in ru and "нет у нас" in ru and "Закрыть" in ru
+    en = c.get(_day_url(rec), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Discrepancies" in en and "missing on our side" in en

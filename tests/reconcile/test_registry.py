@@ -89,7 +89,7 @@ def test_a_declined_row_may_leave_the_amount_empty_but_a_paid_one_may_not():
     assert row.amount is None
     with pytest.raises(registry.RegistryInvalid) as exc:
         registry.parse(head + "1,,916,,paid,2026-11-20T10:00:00+03:00\n")
-    assert exc.value.code == "registry_invalid" and exc.value.errors[0].startswith("line 2:")
+    assert exc.value.code == "registry_invalid" and " 2: " in exc.value.errors[0]
 
 
 def test_a_file_with_many_bad_lines_reports_a_bounded_list():
