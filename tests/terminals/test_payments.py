@@ -343,9 +343,9 @@ def test_an_empty_batch_is_fine(kiosk):
 
 def test_a_payment_post_costs_few_queries(kiosk, django_assert_max_num_queries):
     kiosk.post_payment(payment(txn="1"))
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(16):
         assert kiosk.post_payment(payment(txn="2")).status_code == 201
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(13):
         assert kiosk.post_payment(payment(txn="2")).status_code == 200
     with django_assert_max_num_queries(5):
         assert kiosk.get_payment("2").status_code == 200
