@@ -237,3 +237,30 @@ def test_the_pages_are_russian_first_and_english_on_request(open_day, senior_use
     assert "Расхождения" in ru and "нет у нас" in ru and "Закрыть" in ru
     en = c.get(_day_url(rec), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Discrepancies" in en and "missing on our side" in en
+
+
+def test_the_list_ignores_bad_filters_and_pages(open_day, support_user):
+    c = _client(support_user)
+    resp = c.get("/reconcile/?gateway=nosuch&status=zzz&page=abc")
+    assert resp.status_code == 200 and b"2026-11-20" in resp.content
+    filtered = c.get("/reconcile/?gateway=osmp")
+    assert filtered.status_code == 200 and not filtered.context["page"].object_list
+
+
+def test_a_dealer_cannot_run_or_upload(dealer_user, cyberplat):
+    c = _client(dealer_user)
+    assert c.post("/reconcile/run", {"gateway": "cyberplat", "day": "2026-11-20"}).status_code == 404
+    assert c.post("/reconcile/cyberplat/2026-11-20/run").status_code == 404
+    assert c.post("/reconcile/cyberplat/2026-11-20/upload", {"file": _file(GOOD_CSV)}).status_code == 404
+    assert not Reconciliation.objects.exists()
+
+
+def test_the_admin_lists_reconciliations_read_only_with_a_link_to_the_page(open_day, admin_user):
+    rec, d = open_day
+    c = _client(admin_user)
+    page = c.get("/admin/reconcile/reconciliation/")
+    assert page.status_code == 200 and _day_url(rec).encode() in page.content
+    assert c.get("/admin/reconcile/discrepancy/").status_code == 200
+    assert c.get("/admin/reconcile/reconciliationevent/").status_code == 200
+    assert c.get("/admin/reconcile/registryupload/").status_code == 200
+    assert c.get(f"/admin/reconcile/discrepancy/{d.pk}/delete/").status_code == 403
