@@ -349,3 +349,24 @@ def test_a_payment_post_costs_few_queries(kiosk, django_assert_max_num_queries):
         assert kiosk.post_payment(payment(txn="2")).status_code == 200
     with django_assert_max_num_queries(5):
         assert kiosk.get_payment("2").status_code == 200
+
+
+def test_a_foreign_dealers_terminal_cannot_read_our_payment(kiosk, make_client, foreign):
+    kiosk.post_payment(payment(txn="55"))
+    stranger = make_client(Terminal.objects.get(number="9001"))
+    response = stranger.get_payment("55")
+    assert response.status_code == 404
+    assert code_of(response) == "not_found"
+
+
+def test_an_unexpected_failure_is_a_json_500_internal(kiosk, monkeypatch):
+    import terminals.api.views as views
+
+    def boom(**kw):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(views, "payment_accept", boom)
+    response = kiosk.post_payment(payment(txn="1"))
+    assert response.status_code == 500
+    assert code_of(response) == "internal"
+    assert "database" not in response.text
