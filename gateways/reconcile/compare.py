@@ -89,9 +89,11 @@ def _duplicate_keys(rows: dict[str, Row], ours: dict[str, Attempt]) -> dict[str,
     return dups
 
 
-def compare(rows: list[Row], ours: dict[str, Attempt], our_day: list[Attempt]) -> Outcome:
+def compare(rows: list[Row], ours: dict[str, Attempt], our_day: list[Attempt], *,
+            booked_next_day: frozenset[str] = frozenset()) -> Outcome:
     """`ours`: our attempts at the gateway by key, for the registry's keys; `our_day`: our
-    successful attempts at the gateway started that day."""
+    successful attempts at the gateway started that day; `booked_next_day`: keys of ours the
+    gateway booked just after midnight (compared in the next day's run, not missing here)."""
     findings: dict[tuple[str, str], Finding] = {}
 
     def add(f: Finding) -> None:
@@ -129,7 +131,7 @@ def compare(rows: list[Row], ours: dict[str, Attempt], our_day: list[Attempt]) -
             add(_finding(Kind.STATUS_DIFFERS, row, a))
 
     for a in our_day:
-        if a.attempt_id not in by_key:
+        if a.attempt_id not in by_key and a.attempt_id not in booked_next_day:
             add(_finding(Kind.MISSING_THEIRS, None, a))
 
     return Outcome(

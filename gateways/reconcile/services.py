@@ -33,6 +33,8 @@ Status = Reconciliation.Status
 State = Discrepancy.State
 EventKind = ReconciliationEvent.Kind
 _CHUNK = 500  # keys per IN (...) query: under SQLite's parameter limit
+# How late in the day an attempt may start and still be booked by the gateway the next day.
+MIDNIGHT_MARGIN = dt.timedelta(minutes=10)
 _FIELDS = ("account", "our_amount", "our_status", "their_amount", "their_status", "upstream_id")
 
 
@@ -84,6 +86,22 @@ def _registry_for(gateway: Gateway, day: dt.date):
             return None, "", None, f"{exc.code}: {exc}"[:255]
         return rows, Reconciliation.Source.SIMULATOR, None, ""
     return None, "", None, ""
+
+
+def _booked_next_day(gateway: Gateway, day: dt.date) -> frozenset[str]:
+    """Keys the gateway booked as paid early the next day, for our successful attempts started
+    in the last minutes of `day`: a payment sent at 23:59:59 is in the next day's registry.
+
+    Only fetched when there are such attempts; no registry for the next day yet -> nothing
+    (they are reported missing, and the re-run of the following nights clears them).
+    """
+    _, end = registry.day_bounds(day)
+    late = Attempt.objects.filter(gateway=gateway, state=Attempt.State.CLOSED, outcome="ok",
+                                  started_at__gte=end - MIDNIGHT_MARGIN, started_at__lt=end)
+    if not late.exists():
+        return frozenset()
+    rows, *_ = _registry_for(gateway, day + dt.timedelta(days=1))
+    return frozenset(r.key for r in rows or () if r.status == registry.PAID and r.created_at < end + MIDNIGHT_MARGIN)
 
 
 def _reconciliation_lock(gateway: Gateway, day: dt.date) -> Reconciliation:
@@ -168,7 +186,9 @@ def reconciliation_run(*, gateway: Gateway, day: dt.date, by=None, actor: str | 
     Without a registry (none uploaded, simulator unreachable) a day that never had one stays
     "awaiting registry"; a day that had one keeps its last result and notes the error.
     """
-    rows, source, upload, error = _registry_for(gateway, day)  # may call the simulator: no transaction
+    # Both may call the simulator: before any transaction is opened.
+    rows, source, upload, error = _registry_for(gateway, day)
+    next_day = _booked_next_day(gateway, day) if rows is not None else frozenset()
     now = timezone.now()
     with transaction.atomic():
         rec = _reconciliation_lock(gateway, day)
@@ -184,7 +204,7 @@ def reconciliation_run(*, gateway: Gateway, day: dt.date, by=None, actor: str | 
             return rec
         keys = sorted({r.key for r in rows})
         by_key, our_day = _ours(gateway, day, keys)
-        result = compare(rows, by_key, our_day)
+        result = compare(rows, by_key, our_day, booked_next_day=next_day)
         counts = _apply(rec, result.findings, now=now, by=by, actor=actor)
         rec.source, rec.upload = source, upload
         rec.their_count, rec.their_paid_total = result.their_count, result.their_paid_total

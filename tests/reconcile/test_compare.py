@@ -170,3 +170,25 @@ def test_an_unreachable_simulator_leaves_the_day_awaiting_its_registry(cyberplat
 def test_a_real_gateway_without_an_uploaded_registry_awaits_it(real_gateway, day):
     rec = reconciliation_run(gateway=real_gateway, day=day)
     assert rec.status == "awaiting_registry" and rec.last_error == ""
+
+
+def test_a_payment_sent_before_midnight_and_booked_after_is_missing_on_neither_day(cyberplat, pay, book, day):
+    pay("400000000000000002", gateway=cyberplat, at=dt.datetime(2026, 11, 20, 23, 59, 30, tzinfo=MSK))
+    book("cyberplat", "400000000000000002", "paid", "100.00", at=dt.datetime(2026, 11, 21, 0, 0, 10, tzinfo=MSK))
+    first = reconciliation_run(gateway=cyberplat, day=day)
+    second = reconciliation_run(gateway=cyberplat, day=day + dt.timedelta(days=1))
+    assert (first.status, first.our_count, first.their_count) == ("reconciled", 1, 0)
+    assert (second.status, second.matched_count) == ("reconciled", 1)
+
+
+def test_a_late_payment_the_gateway_never_booked_is_missing_on_theirs(cyberplat, pay, day):
+    pay("400000000000000003", gateway=cyberplat, at=dt.datetime(2026, 11, 20, 23, 59, 30, tzinfo=MSK))
+    rec = reconciliation_run(gateway=cyberplat, day=day)
+    assert _found(rec) == [("missing_theirs", "400000000000000003")]
+
+
+def test_a_midday_payment_booked_on_another_day_is_still_reported(cyberplat, pay, book, day):
+    pay("400000000000000004", gateway=cyberplat)
+    book("cyberplat", "400000000000000004", "paid", "100.00", at=NOON + dt.timedelta(days=1))
+    rec = reconciliation_run(gateway=cyberplat, day=day)
+    assert _found(rec) == [("missing_theirs", "400000000000000004")]
