@@ -35,6 +35,8 @@ EventKind = ReconciliationEvent.Kind
 _CHUNK = 500  # keys per IN (...) query: under SQLite's parameter limit
 # How late in the day an attempt may start and still be booked by the gateway the next day.
 MIDNIGHT_MARGIN = dt.timedelta(minutes=10)
+_REC_FIELDS = ["runs", "run_at", "last_error", "status", "source", "upload", "their_count", "their_paid_total",
+               "our_count", "our_paid_total", "matched_count", "open_count", "discrepancy_count"]
 _FIELDS = ("account", "our_amount", "our_status", "their_amount", "their_status", "upstream_id")
 
 
@@ -161,7 +163,7 @@ def _apply(rec: Reconciliation, findings: dict[tuple[str, str], Finding], *, now
             counts["reopened"] += 1
         elif changed and d.state == State.OPEN:
             _event(rec, EventKind.UPDATED, by=by, actor=actor, discrepancy=d, changed=changed)
-        d.save()
+        d.save(update_fields=[*_FIELDS, "payment", "detail", "last_seen_at", "state", "resolved_at", "resolution"])
     for ident, d in existing.items():
         if ident in findings or d.state != State.OPEN:
             continue
@@ -198,7 +200,7 @@ def reconciliation_run(*, gateway: Gateway, day: dt.date, by=None, actor: str | 
         if rows is None:
             if not rec.source:
                 rec.status = Status.AWAITING_REGISTRY
-            rec.save()
+            rec.save(update_fields=["runs", "run_at", "last_error", "status"])
             _event(rec, EventKind.RUN, by=by, actor=actor, note=error or "no registry for the day",
                    registry=False)
             return rec
@@ -211,7 +213,7 @@ def reconciliation_run(*, gateway: Gateway, day: dt.date, by=None, actor: str | 
         rec.our_count, rec.our_paid_total = result.our_count, result.our_paid_total
         rec.matched_count = result.matched_count
         _recount(rec)
-        rec.save()
+        rec.save(update_fields=_REC_FIELDS)
         _event(rec, EventKind.RUN, by=by, actor=actor, registry=True, source=source,
                their=result.their_count, ours=result.our_count, matched=result.matched_count,
                found=len(result.findings), status=rec.status, **counts)
