@@ -14,6 +14,12 @@ NOON = dt.datetime(2026, 11, 20, 12, 0, tzinfo=MSK)
 _txn = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """The demo users' password hashing dominates set-up; force_login never checks a password."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def day():
     return DAY

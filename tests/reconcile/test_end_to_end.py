@@ -22,11 +22,6 @@ PROVIDERS = [("mts", "916123"), ("beeline", "903123"), ("megafon", "926123"), ("
 SUFFIXES = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "5678"]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def run(world, monkeypatch):
     from django.utils import timezone
