@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,7 @@ MSK = ZoneInfo("Europe/Moscow")
 PATH = "xmlutf.jsp"  # the UTF-8 variant of xmlgate (`term2/xmlutf.jsp` upstream)
 ALGS = {"SHA256withRSA": "sha256", "SHA1withRSA": "sha1"}
 SIGN_HEADER, ALG_HEADER = "X-Digital-Sign", "X-Digital-Sign-Alg"
+XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 
 # Request-level `response/@result` (§2.3): the request as a whole was not processed.
 REQUEST_CODES: dict[int, tuple[Outcome, bool, str]] = {
@@ -99,8 +101,9 @@ class OsmpAdapter(Adapter):
                           amount=f"{order.credited:.2f}", account=order.account)
             ET.SubElement(payment, "receipt", id=order.attempt_id,
                           date=order.paid_at.astimezone(MSK).strftime("%Y-%m-%dT%H:%M:%S+03:00"))
-            if order.fields:
-                ET.SubElement(payment, "extras", {k: str(v) for k, v in order.fields.items()})
+            extras = {k: str(v) for k, v in order.fields.items() if XML_NAME.fullmatch(str(k))}
+            if extras:  # provider fields become attributes: only names XML allows
+                ET.SubElement(payment, "extras", extras)
         return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8",
                                                                           xml_declaration=False)
 

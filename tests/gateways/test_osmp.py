@@ -258,3 +258,9 @@ def test_unlisted_payment_codes_follow_the_fatal_flag_and_check_never_reads_unkn
 def test_a_malformed_reply_on_pay_is_unknown():
     assert scripted(b"<response/>").pay(order()).outcome == Outcome.UNKNOWN
     assert scripted(b"garbage").pay(order()).outcome == Outcome.UNKNOWN
+
+
+def test_provider_fields_go_as_extras_and_names_xml_cannot_carry_are_left_out(osmp):
+    body = osmp.build("addOfflinePayment", dataclasses.replace(order(), fields={"ev_fio": "Иванов", "bad name": "x"}))
+    assert 'ev_fio="Иванов"'.encode() in body and b"bad name" not in body
+    assert osmp.pay(dataclasses.replace(order(), fields={"ev_fio": "Иванов", "bad name": "x"})).outcome == Outcome.OK

@@ -227,3 +227,10 @@ def test_basic_auth_is_sent_and_the_password_is_not_logged():
     assert seen["auth"] == "Basic " + base64.b64encode(b"kit:pw-s3cret").decode()
     assert seen["query"]["command"] == ["pay"] and result.outcome == Outcome.OK
     assert "pw-s3cret" not in str(result.exchanges[0].as_dict())
+
+
+def test_a_broken_account_pattern_in_the_simulators_params_is_never_a_500(client, gw):
+    SimulatorState.objects.filter(code="provider").update(params={**PARAMS, "account_format": "[unclosed"})
+    resp = client.get("/sim/provider/", {"command": "check", "txn_id": "1", "account": "12345678", "sum": "10.00"},
+                      headers={"Authorization": AUTH})
+    assert resp.status_code == 200 and b"<result>0</result>" in resp.content
