@@ -11,10 +11,10 @@ import random
 import secrets
 import time
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from dealers.models import LedgerEntry
@@ -164,7 +164,9 @@ def fail(payment: Payment, *, reason: str, actor: str, detail: dict) -> bool:
 def refund(payment: Payment, *, actor: str) -> LedgerEntry | None:
     """Credit back what this payment still holds debited (nothing when it nets zero already)."""
     kinds = [LedgerEntry.Kind.PAYMENT_DEBIT, LedgerEntry.Kind.PAYMENT_CREDIT]
-    net = LedgerEntry.objects.filter(payment=payment, kind__in=kinds).aggregate(s=Sum("amount"))["s"] or 0
+    # Summed here, not with Sum(): SQLite adds decimals as floats.
+    net = sum(LedgerEntry.objects.filter(payment=payment, kind__in=kinds).values_list("amount", flat=True),
+              Decimal("0"))
     if net >= 0:
         return None
     return ledger_post(dealer_id=payment.dealer_id, kind=LedgerEntry.Kind.PAYMENT_CREDIT, amount=-net,

@@ -40,10 +40,13 @@ class Broker:
         self.sent: list[tuple[str, tuple]] = []
         self.down = False
 
-    def enqueue(self, task, *args):
-        if self.down:
-            raise ConnectionError("broker down")
-        self.sent.append((task.name, args))
+    def sender(self, name: str):
+        def apply_async(args=(), **options):
+            if self.down:
+                raise ConnectionError("broker down")
+            self.sent.append((name, tuple(args)))
+
+        return apply_async
 
     def run(self) -> int:
         from payments import tasks
@@ -117,10 +120,12 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def broker(monkeypatch):
-    b = Broker()
-    import payments.services.sweep as sweep_mod
+    """Every payment task's `apply_async` records instead of talking to a broker (kit.queue runs as is)."""
+    from payments import tasks
 
-    monkeypatch.setattr(sweep_mod, "enqueue", b.enqueue)
+    b = Broker()
+    for task in (tasks.submit_payment, tasks.poll_payment, tasks.resume_held):
+        monkeypatch.setattr(task, "apply_async", b.sender(task.name))
     return b
 
 

@@ -1,0 +1,137 @@
+"""A Hypothesis state machine drives acceptance, gateway replies, submissions, polls, dead workers,
+sweeps and top-ups in random orders; after every step nothing is illegal, doubled or lost."""
+
+import itertools
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from tests.payments import invariants
+
+pytestmark = pytest.mark.django_db
+
+_n = itertools.count(1)
+
+CHECK_REPLIES = ["ok", "decline", "retry", "timeout", "garbage", "config"]
+PAY_REPLIES = ["ok", "decline", "reroute", "retry", "timeout", "lost", "garbage", "config"]
+STATUS_REPLIES = ["pending", "timeout", "garbage"]
+
+
+class WorkerKilled(BaseException):
+    pass
+
+
+def test_random_interleavings_keep_every_invariant(engine, monkeypatch):
+    from dealers.services import dealer_create, dealer_topup
+    from gateways.models import Gateway, GatewayHealth
+    from payments.models import Payment
+    from payments.services import submit as submit_mod
+    from payments.services.poll import payment_poll
+    from terminals.models import Terminal
+
+    real_record = submit_mod._record
+
+    class Engine(RuleBasedStateMachine):
+        def __init__(self):
+            super().__init__()
+            engine.book.script.clear()
+            GatewayHealth.objects.all().delete()
+            Gateway.objects.filter(code__in=["alpha", "beta"]).update(is_active=True)
+            n = next(_n)
+            self.dealer = dealer_create(name=f"SM {n}")
+            dealer_topup(dealer=self.dealer, amount=Decimal("500.00"))
+            self.terminal = Terminal.objects.create(number=f"77{n:04d}", dealer=self.dealer)
+            self.payments: list[int] = []
+
+        @rule(amount=st.sampled_from(["10.00", "99.99", "250.00"]), suffix=st.integers(0, 9999))
+        def accept(self, amount, suffix):
+            p = engine.accept(account=f"916000{suffix:04d}", amount=amount, terminal=self.terminal)
+            self.payments.append(p.pk)
+
+        @rule(gw=st.sampled_from(["alpha", "beta"]), kind=st.sampled_from(CHECK_REPLIES))
+        def script_check(self, gw, kind):
+            engine.book.queue(gw, "check", kind)
+
+        @rule(gw=st.sampled_from(["alpha", "beta"]), kind=st.sampled_from(PAY_REPLIES))
+        def script_pay(self, gw, kind):
+            engine.book.queue(gw, "pay", kind)
+
+        @rule(gw=st.sampled_from(["alpha", "beta"]), kind=st.sampled_from(STATUS_REPLIES))
+        def script_status(self, gw, kind):
+            engine.book.queue(gw, "status", kind)
+
+        @precondition(lambda self: self.payments)
+        @rule(i=st.integers(0, 100), check=st.sampled_from(CHECK_REPLIES), pay=st.sampled_from(PAY_REPLIES),
+              killed=st.booleans())
+        def submit(self, i, check, pay, killed):
+            """The next replies of both gateways are scripted, then a worker runs (or dies at the seam)."""
+            pid = self.payments[i % len(self.payments)]
+            for gw in ("alpha", "beta"):
+                engine.book.script[(gw, "check")].clear()
+                engine.book.script[(gw, "pay")].clear()
+                engine.book.queue(gw, "check", check)
+                engine.book.queue(gw, "pay", pay)
+            if killed:
+                def die(*a, **k):
+                    raise WorkerKilled
+                monkeypatch.setattr(submit_mod, "_record", die)
+            try:
+                submit_mod.payment_submit(payment_id=pid)
+            except WorkerKilled:
+                pass
+            finally:
+                monkeypatch.setattr(submit_mod, "_record", real_record)
+
+        @precondition(lambda self: self.payments)
+        @rule(i=st.integers(0, 100), status=st.sampled_from([*STATUS_REPLIES, "truth"]))
+        def poll(self, i, status):
+            if status != "truth":
+                engine.book.queue("alpha", "status", status)
+                engine.book.queue("beta", "status", status)
+            engine.clock.advance(61)  # past any poll schedule or attempt lease
+            payment_poll(payment_id=self.payments[i % len(self.payments)])
+
+        @rule(seconds=st.sampled_from([1, 5, 30, 61, 600, 90000]))
+        def sweep(self, seconds):
+            engine.clock.advance(seconds)
+            engine.sweep()
+            engine.broker.run()
+
+        @rule(gw=st.sampled_from(["alpha", "beta"]), active=st.booleans())
+        def switch_gateway(self, gw, active):
+            Gateway.objects.filter(code=gw).update(is_active=active)
+
+        @rule(amount=st.sampled_from(["50.00", "300.00"]))
+        def topup(self, amount):
+            dealer_topup(dealer=self.dealer, amount=Decimal(amount))
+
+        @invariant()
+        def nothing_illegal_doubled_or_lost(self):
+            invariants.assert_ledger([self.dealer.pk])
+            invariants.assert_transitions(self.payments)
+            invariants.assert_upstream(engine.book, self.payments)
+
+        def teardown(self):
+            # Drain: with healthy gateways everything not held ends, still within the invariants.
+            engine.book.script.clear()
+            Gateway.objects.filter(code__in=["alpha", "beta"]).update(is_active=True)
+            for _ in range(30):
+                engine.clock.advance(120)
+                engine.sweep()
+                engine.broker.run()
+            left = Payment.objects.filter(pk__in=self.payments, status__in=["accepted", "processing"])
+            assert not left.exists(), list(left.values_list("pk", "status", "reason"))
+            self.nothing_illegal_doubled_or_lost()
+
+    run_state_machine_as_test(Engine, settings=settings(
+        max_examples=50, stateful_step_count=30, deadline=None, database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
