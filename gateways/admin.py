@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Gateway, Route, SimulatorState
+from .models import Gateway, GatewayHealth, Route, SimulatorState
 
 SECRET_FIELDS = ("secret", "private_key")
 
@@ -63,3 +63,29 @@ class SimulatorStateAdmin(admin.ModelAdmin):
     list_display = ["code", "down", "latency_ms"]
     list_editable = ["down", "latency_ms"]
     fields = ["code", "down", "latency_ms"]
+
+
+@admin.register(GatewayHealth)
+class GatewayHealthAdmin(admin.ModelAdmin):
+    """Breaker state (read-only); the full picture is on /gateways/health/."""
+
+    list_display = ["gateway", "state", "failures", "opened_at", "last_error", "last_error_at", "last_success_at"]
+    list_filter = ["state"]
+    readonly_fields = list_display
+    actions = ["close_breaker"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Close the breaker (the gateway is fixed)"), permissions=["view"])
+    def close_breaker(self, request, queryset):
+        from .breaker import breaker_reset
+
+        if not request.user.is_superuser and not request.user.has_perm("gateways.change_gateway"):
+            self.message_user(request, _("Only an admin may close a breaker."), level="error")
+            return
+        for health in queryset.select_related("gateway"):
+            breaker_reset(health.gateway, by=f"user:{request.user.username}")

@@ -109,3 +109,9 @@ def breaker_record(gateway: Gateway, result: Result, *, now: datetime | None = N
         if opened:
             log.error("gateway %s breaker OPEN after %d consecutive technical failures (last: %s)",
                       gateway.code, h.failures, error)
+
+
+def breaker_reset(gateway: Gateway, *, by: str = "") -> None:
+    """An admin fixed the gateway: close its breaker now (pinned payments keep being polled)."""
+    GatewayHealth.objects.filter(gateway=gateway).update(state=S.CLOSED, failures=0, opened_at=None, trial_at=None)
+    log.warning("gateway %s breaker closed by %s", gateway.code, by or "an admin")

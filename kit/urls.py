@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("reconcile/", include("gateways.reconcile.urls")),
+    path("gateways/", include("gateways.urls")),
     path("api/terminal/v1/", include("terminals.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
