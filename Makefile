@@ -4,7 +4,7 @@ STAMP := .venv/.install-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench lint migrate demo clean
+.PHONY: install run test bench lint migrate demo messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -43,6 +43,11 @@ bench: install
 
 lint: install
 	.venv/bin/ruff check .
+
+# Refresh the translation catalogues after changing user-facing strings (needs GNU gettext).
+messages: install .env
+	$(PY) manage.py makemessages -l ru -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=var --ignore=staticfiles --ignore=gateways/reconcile
+	$(PY) manage.py compilemessages -l ru -l en --ignore=.venv
 
 clean:
 	rm -rf var .venv staticfiles
