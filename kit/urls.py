@@ -23,3 +23,6 @@ urlpatterns = [
 
 if settings.KIT_SIMULATORS:
     urlpatterns.append(path("sim/", include("gateways.simulators.urls")))
+
+if settings.KIT_BENCH:  # `make bench` only: the minimal one-row view it compares against
+    urlpatterns.append(path("bench/", include("bench.urls")))

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# `make bench`: on PostgreSQL + Redis, side by side on this machine:
+#  (a) signed POST /api/terminal/v1/payments (full acceptance rules) vs (b) a minimal Django view
+#      inserting one row, both under the same gunicorn (same workers), closed loop: payments/s,
+#      p50/p99, ratio; then p99 of (a) at a fixed 150 payments/s;
+#  (c) submission throughput through Celery against the CyberPlat simulator with 300 ms latency.
+# Everything listens on 127.0.0.1; every load is bounded in requests and time.
+# Knobs: DATABASE_URL, REDIS_URL, BENCH_PORT, BENCH_SIM_PORT, BENCH_WORKERS, BENCH_THREADS,
+#        BENCH_REQUESTS, BENCH_CONCURRENCY, BENCH_RATE, BENCH_RATE_SECONDS, BENCH_SUBMIT_COUNT,
+#        BENCH_CELERY_CONCURRENCY, BENCH_SKIP_SUBMIT=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+mkdir -p var/bench
+
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kit_bench}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/14}"
+case "$DATABASE_URL" in postgres*) ;; *) echo "bench needs PostgreSQL (DATABASE_URL)"; exit 2 ;; esac
+# Gateway keys are stored encrypted: keep one field key per bench database across runs.
+[ -f var/bench/field.key ] || $PY -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' > var/bench/field.key
+export KIT_FIELD_KEY="$(cat var/bench/field.key)"
+export SECRET_KEY="bench-$(date +%s%N)"
+export KIT_TLS=0 DEBUG=0 KIT_SIMULATORS=1 KIT_BENCH=1 KIT_SIM_REAL_SLEEP=1 LOG_LEVEL=WARNING
+export PYTHONWARNINGS="ignore:No directory at"
+PORT="${BENCH_PORT:-8765}"
+SIM_PORT="${BENCH_SIM_PORT:-8766}"
+WORKERS="${BENCH_WORKERS:-4}"
+THREADS="${BENCH_THREADS:-4}"
+REQUESTS="${BENCH_REQUESTS:-3000}"
+CONCURRENCY="${BENCH_CONCURRENCY:-16}"
+RATE="${BENCH_RATE:-150}"
+RATE_SECONDS="${BENCH_RATE_SECONDS:-10}"
+SUBMIT_COUNT="${BENCH_SUBMIT_COUNT:-600}"
+CELERY_CONCURRENCY="${BENCH_CELERY_CONCURRENCY:-40}"
+export KIT_SIMULATOR_BASE_URL="http://127.0.0.1:${SIM_PORT}"
+KEY=var/bench/terminal.key
+
+PIDS=()
+cleanup() { for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+wait_up() {  # port
+  for _ in $(seq 1 100); do
+    if $PY -c "import http.client,sys; c=http.client.HTTPConnection('127.0.0.1',$1,timeout=1); c.request('GET','/healthz'); sys.exit(c.getresponse().status!=200)" 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  echo "server on port $1 did not come up"; exit 1
+}
+
+$PY - <<'PYEOF'
+import os, psycopg
+from urllib.parse import urlparse
+u = urlparse(os.environ["DATABASE_URL"]); name = u.path.lstrip("/")
+admin = u._replace(path="/postgres").geturl()
+with psycopg.connect(admin, autocommit=True) as c:
+    if not c.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
+        c.execute(f'CREATE DATABASE "{name}"')
+PYEOF
+$PY manage.py migrate --noinput -v 0
+$PY -m bench.setup --key "$KEY" --latency-ms 300
+
+echo "== (a) terminal API vs (b) minimal view: gunicorn gthread, $WORKERS workers x $THREADS threads, $REQUESTS requests, $CONCURRENCY connections"
+.venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$PORT" -k gthread --workers "$WORKERS" --threads "$THREADS" \
+  --timeout 60 --log-level warning & PIDS+=($!)
+wait_up "$PORT"
+PLAIN=$($PY bench/load.py plain --port "$PORT" --requests "$REQUESTS" --concurrency "$CONCURRENCY" --json)
+SIGNED=$($PY bench/load.py signed --port "$PORT" --key "$KEY" --requests "$REQUESTS" --concurrency "$CONCURRENCY" --json)
+FIXED=$($PY bench/load.py signed --port "$PORT" --key "$KEY" --rate "$RATE" --seconds "$RATE_SECONDS" --concurrency 32 --json)
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true; unset 'PIDS[-1]'
+$PY - "$PLAIN" "$SIGNED" "$FIXED" <<'PYEOF'
+import json, sys
+plain, signed, fixed = (json.loads(a) for a in sys.argv[1:4])
+print(f"  minimal view   : {plain['per_second']:8.1f} req/s   p50 {plain['p50_ms']:6.1f} ms   p99 {plain['p99_ms']:6.1f} ms   {plain['statuses']}")
+print(f"  terminal API   : {signed['per_second']:8.1f} pay/s   p50 {signed['p50_ms']:6.1f} ms   p99 {signed['p99_ms']:6.1f} ms   {signed['statuses']}")
+print(f"  ratio API/view : {signed['per_second'] / plain['per_second']:.2f}   (target >= 0.33; goal 0.8)")
+print(f"  fixed {fixed['rate']:.0f}/s     : {fixed['per_second']:8.1f} pay/s   p50 {fixed['p50_ms']:6.1f} ms   p99 {fixed['p99_ms']:6.1f} ms   {fixed['statuses']}   (target p99 < 50 ms)")
+PYEOF
+
+if [ "${BENCH_SKIP_SUBMIT:-0}" = "1" ]; then exit 0; fi
+echo "== (c) submissions through Celery ($CELERY_CONCURRENCY threads) to the CyberPlat simulator (+300 ms a reply), $SUBMIT_COUNT payments"
+# Drop the submissions the API run queued: this part times only its own payments.
+.venv/bin/celery -A kit purge -f -Q gateway,default >/dev/null 2>&1 || true
+# Each in-flight submission holds a database connection in the worker and one in the simulator
+# (it sleeps its latency inside the request): no persistent idle ones, and both sides sized to
+# stay under PostgreSQL's default 100 connections. 60/s at 2 x 300 ms needs >= 36 in flight.
+export DB_CONN_MAX_AGE=0
+.venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$SIM_PORT" -k gthread --workers 2 --threads "$(( (CELERY_CONCURRENCY + 1) / 2 + 4 ))" \
+  --timeout 60 --log-level warning & PIDS+=($!)
+wait_up "$SIM_PORT"
+.venv/bin/celery -A kit worker -Q gateway,default --pool threads --concurrency "$CELERY_CONCURRENCY" \
+  --prefetch-multiplier 1 -l warning >var/bench/worker.log 2>&1 & PIDS+=($!)
+sleep 4
+$PY -m bench.submit --count "$SUBMIT_COUNT" --timeout 180
