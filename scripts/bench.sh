@@ -32,6 +32,7 @@ RATE="${BENCH_RATE:-150}"
 RATE_SECONDS="${BENCH_RATE_SECONDS:-10}"
 SUBMIT_COUNT="${BENCH_SUBMIT_COUNT:-600}"
 CELERY_CONCURRENCY="${BENCH_CELERY_CONCURRENCY:-40}"
+CELERY_PROCS="${BENCH_CELERY_PROCS:-4}"
 export KIT_SIMULATOR_BASE_URL="http://127.0.0.1:${SIM_PORT}"
 KEY=var/bench/terminal.key
 
@@ -77,7 +78,7 @@ print(f"  fixed {fixed['rate']:.0f}/s     : {fixed['per_second']:8.1f} pay/s   p
 PYEOF
 
 if [ "${BENCH_SKIP_SUBMIT:-0}" = "1" ]; then exit 0; fi
-echo "== (c) submissions through Celery ($CELERY_CONCURRENCY threads) to the CyberPlat simulator (+300 ms a reply), $SUBMIT_COUNT payments"
+echo "== (c) submissions through Celery ($CELERY_PROCS processes, $CELERY_CONCURRENCY threads in all) to the CyberPlat simulator (+300 ms a reply), $SUBMIT_COUNT payments"
 # Drop the submissions the API run queued: this part times only its own payments.
 .venv/bin/celery -A kit purge -f -Q gateway,default >/dev/null 2>&1 || true
 # Each in-flight submission holds a database connection in the worker and one in the simulator
@@ -87,7 +88,11 @@ export DB_CONN_MAX_AGE=0
 .venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$SIM_PORT" -k gthread --workers 2 --threads "$(( (CELERY_CONCURRENCY + 1) / 2 + 4 ))" \
   --timeout 60 --log-level warning & PIDS+=($!)
 wait_up "$SIM_PORT"
-.venv/bin/celery -A kit worker -Q gateway,default --pool threads --concurrency "$CELERY_CONCURRENCY" \
-  --prefetch-multiplier 1 -l warning >var/bench/worker.log 2>&1 & PIDS+=($!)
+# Several thread-pool worker processes: the engine's own work is Python (one GIL per process).
+for n in $(seq 1 "$CELERY_PROCS"); do
+  .venv/bin/celery -A kit worker -n "bench$n@%h" -Q gateway,default --pool threads \
+    --concurrency "$(( CELERY_CONCURRENCY / CELERY_PROCS ))" --prefetch-multiplier 1 -l warning \
+    >"var/bench/worker$n.log" 2>&1 & PIDS+=($!)
+done
 sleep 4
 $PY -m bench.submit --count "$SUBMIT_COUNT" --timeout 180
