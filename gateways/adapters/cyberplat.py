@@ -17,7 +17,7 @@ of an encrypted private key PEM.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import quote_from_bytes, unquote_to_bytes
@@ -188,8 +188,20 @@ class CyberPlatAdapter(Adapter):
 
     def status(self, order: Order) -> Result:
         """The fate of SESSION: OK paid, DECLINED finished unpaid, RETRY never registered,
-        UNKNOWN still in progress (or unreadable)."""
-        return self._call("status", order)
+        UNKNOWN still in progress (or unreadable).
+
+        RESULT=1 says only the check arrived: the pay never did (a worker died between the
+        two, or the pay was lost before CyberPlat). PROTOCOLS.md §1.8: the one safe move is
+        to send that pay again under the SAME session, which CyberPlat deduplicates; a new
+        session could pay twice if the first pay were still in flight. So the answer to this
+        status is the answer of that pay.
+        """
+        result = self._call("status", order)
+        if result.outcome == Outcome.UNKNOWN and result.code == "0" and result.extra.get("result") == "1":
+            paid = self._call("pay", order)
+            return replace(paid, exchanges=result.exchanges + paid.exchanges,
+                           extra={**paid.extra, "resent_after_status": "1"})
+        return result
 
     # --- the wire format -----------------------------------------------------------
     @property

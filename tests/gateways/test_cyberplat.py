@@ -327,3 +327,15 @@ def test_the_demo_world_gateway_speaks_to_its_simulator(world):
     adapter = adapter_for(world["gateways"]["cyberplat"])
     o = order("9161234567")
     assert adapter.check(o).outcome == Outcome.OK and adapter.pay(o).outcome == Outcome.OK
+
+
+def test_status_that_says_only_the_check_arrived_sends_the_pay_again_under_the_same_session(adapter):
+    o = order("9161230042")
+    assert adapter.check(o).outcome == Outcome.OK  # the worker died here: pay never sent
+    result = adapter.status(o)
+    assert result.outcome == Outcome.OK and result.extra["resent_after_status"] == "1"
+    assert [e.op for e in result.exchanges] == ["status", "pay"]
+    assert paid(o.attempt_id) == 1
+    again = adapter.status(o)  # now the session is finished: no second pay
+    assert again.outcome == Outcome.OK and [e.op for e in again.exchanges] == ["status"]
+    assert accepted("cyberplat").filter(account="9161230042", state="paid").count() == 1

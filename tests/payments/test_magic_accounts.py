@@ -90,8 +90,5 @@ def test_a_worker_killed_between_check_and_pay_at_cyberplat_is_resolved_by_polli
     p = real.drive(p, steps=12)
     attempts = list(Attempt.objects.filter(payment=p))
     assert paid_upstream("cyberplat", "9160000031") <= 1
-    if p.status != "succeeded":
-        pytest.xfail("CyberPlat adapter maps status RESULT=1 (only the check was done) to unknown, so the "
-                     f"payment stays polled (status {p.status}, attempts {[a.outcome for a in attempts]}); "
-                     "mapping it to retry (never paid) would let the engine resend it")
+    assert p.status == "succeeded", [a.outcome for a in attempts]
     assert paid_upstream("cyberplat", "9160000031") == 1
