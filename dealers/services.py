@@ -45,6 +45,34 @@ def ledger_post(*, dealer_id: int, kind: str, amount: Decimal, payment=None, by=
                                       created_by=by, comment=comment[:255])
 
 
+def ledger_debit_covered(*, dealer_id: int, amount: Decimal, kind: str, payment=None,
+                         comment: str = "") -> LedgerEntry | None:
+    """Debit `amount` if balance + credit limit cover it; None (and nothing written) if not.
+
+    One conditional UPDATE ... RETURNING checks, moves and reads the balance under the row
+    lock it takes, so two debits can never both pass the check on the same money.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise LedgerError("ledger_debit_covered must run inside a transaction")
+    amount = rub(amount)
+    if amount <= 0:
+        raise LedgerError("a debit is a positive amount")
+    table = Dealer._meta.db_table
+    with transaction.get_connection().cursor() as cur:
+        cur.execute(
+            # CAST: SQLite binds a Decimal as text, and text never compares below a number.
+            f"UPDATE {table} SET balance = balance - CAST(%s AS NUMERIC) "  # noqa: S608 - our table name
+            f"WHERE id = %s AND balance + credit_limit >= CAST(%s AS NUMERIC) RETURNING balance",
+            [amount, dealer_id, amount])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    # PostgreSQL returns a Decimal; SQLite (development) a number, read through its text.
+    after = row[0] if isinstance(row[0], Decimal) else str(row[0])
+    return LedgerEntry.objects.create(dealer_id=dealer_id, kind=kind, amount=-amount,
+                                      balance_after=rub(after), payment=payment, comment=comment[:255])
+
+
 def dealer_topup(*, dealer: Dealer, amount: Decimal, by=None, comment: str = "") -> LedgerEntry:
     """Add prepaid money to a dealer's balance (a ledger entry); held payments may resume."""
     amount = rub(amount)

@@ -132,6 +132,9 @@ else:
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 KIT_SWEEP_SECONDS = env.float("KIT_SWEEP_SECONDS", default=10.0)
+# Acceptance reads the provider catalogue from a per-process snapshot this many seconds old
+# at most (0: read it fresh for every payment).
+KIT_CATALOGUE_TTL = env.float("KIT_CATALOGUE_TTL", default=5.0)
 
 # --- payment engine (payments/services/submit.py, poll.py, sweep.py; gateways/breaker.py) ---
 # `retry` outcomes: exponential backoff with jitter from this base, this many tries at one

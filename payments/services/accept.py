@@ -9,9 +9,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dealers.locks import lock_dealer
 from dealers.models import LedgerEntry
-from dealers.services import ledger_post
+from dealers.services import ledger_debit_covered
 from kit.money import ZERO, rub
 from kit.queue import enqueue_on_commit
 from providers import selectors as catalogue
@@ -59,7 +58,7 @@ def _existing(terminal, req: PaymentRequest, digest: str) -> Payment | None:
     return payment
 
 
-def _judge(terminal, req: PaymentRequest, provider, now):
+def _judge(terminal, req: PaymentRequest, provider, now, snap):
     """Amounts, flags, and the status and reason the payment starts with (before the balance)."""
     dealer = terminal.dealer
     flags = []
@@ -71,7 +70,7 @@ def _judge(terminal, req: PaymentRequest, provider, now):
         credited = rub(req.credited) if req.credited is not None else amount - fee
         return amount, fee, credited, ZERO, flags, Status.FAILED, Reason.UNKNOWN_PROVIDER
 
-    q = catalogue.quote(provider=provider, dealer=dealer, amount=amount, at=req.paid_at)
+    q = catalogue.quote(provider=provider, dealer=dealer, amount=amount, at=req.paid_at, snap=snap)
     fee, credited = q.fee, q.credited
     if req.fee is not None and req.credited is not None:
         # What the cheque promised the customer wins; a difference is flagged for the dealer.
@@ -80,11 +79,11 @@ def _judge(terminal, req: PaymentRequest, provider, now):
             flags.append(Flag.FEE_MISMATCH)
     # The quote already holds the reward on its own credited sum; ask again only for printed values.
     reward = q.reward if credited == q.credited else catalogue.reward_for(
-        provider=provider, dealer=dealer, credited=credited, at=req.paid_at)
+        provider=provider, dealer=dealer, credited=credited, at=req.paid_at, snap=snap)
 
     if not catalogue.account_matches(provider, req.account):
         return amount, fee, credited, reward, flags, Status.FAILED, Reason.ACCOUNT_FORMAT
-    if catalogue.account_blacklisted(provider, req.account):
+    if catalogue.account_blacklisted(provider, req.account, snap):
         return amount, fee, credited, reward, flags, Status.FAILED, Reason.BLACKLISTED_ACCOUNT
     if not (provider.min_amount <= amount <= provider.max_amount):
         return amount, fee, credited, reward, flags, Status.FAILED, Reason.AMOUNT_OUT_OF_LIMITS
@@ -99,12 +98,12 @@ def _judge(terminal, req: PaymentRequest, provider, now):
 
 def _debit(payment: Payment) -> bool:
     """Debit the credited sum if balance + credit limit allow it (dealer row locked)."""
-    dealer = lock_dealer(payment.dealer_id)
-    if dealer.balance + dealer.credit_limit < payment.credited:
-        return False
-    ledger_post(dealer_id=dealer.pk, kind=LedgerEntry.Kind.PAYMENT_DEBIT, amount=-payment.credited,
-                payment=payment, comment=f"{payment.cheque_number}")
-    return True
+    if payment.credited <= 0:  # the whole cash went to the fee: nothing to debit
+        return True
+    entry = ledger_debit_covered(dealer_id=payment.dealer_id, amount=payment.credited,
+                                 kind=LedgerEntry.Kind.PAYMENT_DEBIT, payment=payment,
+                                 comment=payment.cheque_number)
+    return entry is not None
 
 
 def payment_accept(*, terminal, request: PaymentRequest) -> tuple[Payment, bool]:
@@ -120,8 +119,9 @@ def payment_accept(*, terminal, request: PaymentRequest) -> tuple[Payment, bool]
     from ..tasks import submit_payment  # tasks import services; import here to avoid a cycle
 
     now = timezone.now()
-    provider = catalogue.provider_by_code(request.provider_code)
-    amount, fee, credited, reward, flags, status, reason = _judge(terminal, request, provider, now)
+    snap = catalogue.snapshot()
+    provider = catalogue.provider_by_code(request.provider_code, snap)
+    amount, fee, credited, reward, flags, status, reason = _judge(terminal, request, provider, now, snap)
     try:
         with transaction.atomic():
             payment = Payment.objects.create(

@@ -83,3 +83,22 @@ def test_concurrent_entries_never_lose_each_other():
 def test_balance_column_cannot_be_set_through_the_model_form():
     # `balance` is not editable: the admin form never offers it, only ledger entries move it.
     assert Dealer._meta.get_field("balance").editable is False
+
+
+@pytest.mark.django_db
+def test_covered_debit_moves_the_balance_and_an_uncovered_one_writes_nothing():
+    from dealers.services import ledger_debit_covered
+
+    dealer = dealer_create(name="Shop", credit_limit=Decimal("50.00"))
+    dealer_topup(dealer=dealer, amount=Decimal("100.00"))
+    with transaction.atomic():
+        entry = ledger_debit_covered(dealer_id=dealer.pk, amount=Decimal("149.99"),
+                                     kind=LedgerEntry.Kind.PAYMENT_DEBIT)
+    assert entry.amount == Decimal("-149.99") and entry.balance_after == Decimal("-49.99")
+    with transaction.atomic():
+        refused = ledger_debit_covered(dealer_id=dealer.pk, amount=Decimal("0.02"),
+                                       kind=LedgerEntry.Kind.PAYMENT_DEBIT)
+    assert refused is None
+    dealer.refresh_from_db()
+    assert dealer.balance == Decimal("-49.99") == ledger_sum(dealer)
+    assert LedgerEntry.objects.filter(dealer=dealer).count() == 2
