@@ -106,16 +106,32 @@ class Document:
 
 
 # --- CRC-24 and armour -----------------------------------------------------------------
-def crc24(data: bytes) -> int:
-    """OpenPGP CRC-24 (RFC 4880 §6.1): init 0xB704CE, polynomial 0x1864CFB."""
-    crc = 0xB704CE
-    for byte in data:
-        crc ^= byte << 16
+def _crc24_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte << 16
         for _ in range(8):
             crc <<= 1
             if crc & 0x1000000:
                 crc ^= 0x1864CFB
-    return crc & 0xFFFFFF
+        table.append(crc & 0xFFFFFF)
+    return tuple(table)
+
+
+_CRC24_TABLE = _crc24_table()
+
+
+def crc24(data: bytes) -> int:
+    """OpenPGP CRC-24 (RFC 4880 §6.1): init 0xB704CE, polynomial 0x1864CFB.
+
+    Byte-at-a-time with a 256-entry table: every signed document is armoured and checked,
+    and the bitwise loop cost a submission about 2 ms of CPU.
+    """
+    crc = 0xB704CE
+    table = _CRC24_TABLE
+    for byte in data:
+        crc = ((crc << 8) & 0xFFFFFF) ^ table[((crc >> 16) ^ byte) & 0xFF]
+    return crc
 
 
 def armor(data: bytes) -> bytes:
