@@ -20,6 +20,9 @@ install: $(STAMP)
 migrate: install .env
 	$(PY) manage.py migrate --noinput
 
+# The demo gateways point at this site's own simulators, wherever HOST:PORT puts it.
+export KIT_SIMULATOR_BASE_URL ?= http://$(HOST):$(PORT)
+
 demo: migrate
 	$(PY) manage.py load_demo
 

@@ -107,6 +107,11 @@ def demo_load() -> dict:
             secret=f"demo-{code}-password", connect_timeout=2.0, read_timeout=5.0))
         if created or not gw.private_key:
             simulator_provision(gateway=gw, sim_params=params)
+        # The demo site may move (another port): keep its gateways on its own simulators.
+        sim_url = f"{base}/sim/{code}/"
+        if "/sim/" in gw.base_url and gw.base_url != sim_url:
+            gw.base_url = sim_url
+            gw.save(update_fields=["base_url"])
         gateways[code] = gw
     for pcode, routes in ROUTES.items():
         provider = Provider.objects.get(code=pcode)

@@ -71,3 +71,13 @@ def test_load_demo_refuses_without_demo_setting(settings):
     settings.KIT_DEMO_DATA = False
     with pytest.raises(CommandError):
         call_command("load_demo")
+
+
+@pytest.mark.django_db
+def test_demo_gateways_follow_the_site_when_it_moves(settings):
+    settings.KIT_SIMULATOR_BASE_URL = "http://127.0.0.1:8000"
+    demo_load()
+    settings.KIT_SIMULATOR_BASE_URL = "http://127.0.0.1:8011"
+    demo_load()
+    assert sorted(Gateway.objects.values_list("base_url", flat=True)) == sorted(
+        f"http://127.0.0.1:8011/sim/{code}/" for code in Gateway.objects.values_list("code", flat=True))
