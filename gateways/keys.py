@@ -36,3 +36,15 @@ def rsa_verify(public_pem: str, signature: bytes, data: bytes, hash_name: str = 
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def detached_signature_ok(public_pem: str, signature_b64: str, data: bytes, hash_name: str = "sha256") -> bool:
+    """A base64 RSA signature (from a reply header) over `data`; False when absent or malformed."""
+    import base64
+    import binascii
+
+    try:
+        signature = base64.b64decode(signature_b64 or "", validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return bool(signature) and rsa_verify(public_pem, signature, data, hash_name)

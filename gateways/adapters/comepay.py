@@ -17,13 +17,12 @@ terminals talk check -> pay to providers. From that we ASSUME an OSMP-family age
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from ..keys import rsa_sign, rsa_verify
+from ..keys import detached_signature_ok, rsa_sign
 from .base import Adapter, Order, Outcome, Result, not_registered
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -78,11 +77,8 @@ class ComePayAdapter(Adapter):
                                           headers=headers, auth=auth)
         if failure:
             return failure
-        try:
-            signature = base64.b64decode(response.headers.get(SIGN_HEADER, ""), validate=True)
-        except (binascii.Error, ValueError):
-            signature = b""
-        if not (signature and rsa_verify(self.config.peer_public_key_pem, signature, response.content, "sha256")):
+        if not detached_signature_ok(self.config.peer_public_key_pem, response.headers.get(SIGN_HEADER, ""),
+                                     response.content):
             return Result(Outcome.UNKNOWN, "bad_signature", "reply signature does not verify: not trusted",
                           exchanges=(ex,))
         try:

@@ -19,12 +19,11 @@ Our attempt id is `REQUEST_ID`: the idempotency key. `ID` in the reply is Contac
 from __future__ import annotations
 
 import base64
-import binascii
 from xml.etree import ElementTree as ET
 
 from defusedxml.ElementTree import fromstring as parse_xml
 
-from ..keys import rsa_sign, rsa_verify
+from ..keys import detached_signature_ok, rsa_sign
 from .base import Adapter, Order, Outcome, Result, not_registered
 
 ENCODING = "windows-1251"
@@ -107,11 +106,8 @@ class ContactAdapter(Adapter):
                                           log_request=body.decode(ENCODING, "replace"))
         if failure:
             return failure
-        try:
-            signature = base64.b64decode(response.headers.get(SIGN_HEADER, ""), validate=True)
-        except (binascii.Error, ValueError):
-            signature = b""
-        if not (signature and rsa_verify(self.config.peer_public_key_pem, signature, response.content, "sha256")):
+        if not detached_signature_ok(self.config.peer_public_key_pem, response.headers.get(SIGN_HEADER, ""),
+                                     response.content):
             return Result(Outcome.UNKNOWN, "bad_signature", "reply signature does not verify: not trusted",
                           exchanges=(ex,))
         try:

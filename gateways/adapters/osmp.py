@@ -17,14 +17,13 @@ id with the same parameters returns the stored payment; with other parameters, 2
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 from defusedxml.ElementTree import fromstring as parse_xml
 
-from ..keys import rsa_sign, rsa_verify
+from ..keys import detached_signature_ok, rsa_sign
 from .base import Adapter, Exchange, Order, Outcome, Result, not_registered
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -136,11 +135,8 @@ class OsmpAdapter(Adapter):
 
 def _reply_signed(public_pem: str, response) -> bool:
     alg = ALGS.get(response.headers.get(ALG_HEADER, ""))
-    try:
-        signature = base64.b64decode(response.headers.get(SIGN_HEADER, ""), validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return bool(alg and signature) and rsa_verify(public_pem, signature, response.content, alg)
+    return bool(alg) and detached_signature_ok(public_pem, response.headers.get(SIGN_HEADER, ""),
+                                               response.content, alg)
 
 
 def interpret(op: str, operation: str, root: ET.Element, exchanges: tuple = ()) -> Result:
