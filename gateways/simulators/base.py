@@ -109,3 +109,21 @@ def basic_auth_ok(code: str, request, login: str) -> bool:
     given = state(code).params.get("password")
     candidates = [given] if given else [gw.secret for gw in Gateway.objects.filter(protocol=code) if gw.secret]
     return any(hmac.compare_digest(password.encode(), c.encode()) for c in candidates)
+
+
+def book_pay(code: str, key: str, rec: SimRecord | None, values: dict) -> tuple[SimRecord, bool]:
+    """Write a pay into the simulator's book under `key` (the gateway's idempotency key).
+
+    Returns (row, True), or (the row a concurrent pay with the same key wrote, False): the
+    caller then answers that pay's result, or its protocol's "id reused" code when the
+    content differs.
+    """
+    try:
+        with transaction.atomic():
+            if rec is None:
+                return SimRecord.objects.create(code=code, key=key, **values), True
+            SimRecord.objects.filter(pk=rec.pk).update(**values)
+            rec.refresh_from_db()
+            return rec, True
+    except IntegrityError:
+        return SimRecord.objects.get(code=code, key=key), False

@@ -12,7 +12,7 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -24,6 +24,7 @@ from .base import (
     TRANSIENT_FAILS,
     Magic,
     basic_auth_ok,
+    book_pay,
     counter,
     magic,
     state,
@@ -129,15 +130,8 @@ def _pay(txn_id: str, fields: dict) -> tuple[int, dict, float]:
         new_state = {Magic.DECLINE: "declined", Magic.PENDING: "pending"}.get(how, "paid")
         values = dict(account=fields["account"], amount=fields["amount"], amount_all=fields["amount_all"],
                       state=new_state, polls=0, data={"service": fields["service"]})
-        try:
-            with transaction.atomic():
-                if rec is None:
-                    rec = SimRecord.objects.create(code=CODE, key=txn_id, **values)
-                else:
-                    SimRecord.objects.filter(pk=rec.pk).update(**values)
-                    rec.refresh_from_db()
-        except IntegrityError:  # a concurrent pay with this txn_id won
-            rec = SimRecord.objects.get(code=CODE, key=txn_id)
+        rec, won = book_pay(CODE, txn_id, rec, values)
+        if not won:  # a concurrent pay with this txn_id won
             return (*_payment(rec), 0.0) if _same(rec, fields) else (215, {}, 0.0)
         rec.upstream_id = str(5_000_000_000 + rec.pk)
         rec.save(update_fields=["upstream_id", "updated_at"])

@@ -13,14 +13,24 @@ from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree as ET
 
 from defusedxml.ElementTree import fromstring as parse_xml
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from ..keys import rsa_sign, rsa_verify
 from ..models import SimRecord
-from .base import PENDING_POLLS, TRANSIENT_FAILS, Magic, counter, magic, state, timeout_sleep, with_latency
+from .base import (
+    PENDING_POLLS,
+    TRANSIENT_FAILS,
+    Magic,
+    book_pay,
+    counter,
+    magic,
+    state,
+    timeout_sleep,
+    with_latency,
+)
 
 CODE = "contact"
 ENCODING = "windows-1251"
@@ -142,15 +152,8 @@ def _pay(rid: str, fields: dict) -> tuple[dict, float]:
         new_state = {Magic.DECLINE: "declined", Magic.PENDING: "pending"}.get(how, "paid")
         values = dict(account=fields["account"], amount=fields["amount"], amount_all=fields["amount_all"],
                       state=new_state, polls=0, data={"service": fields["service"]})
-        try:
-            with transaction.atomic():
-                if rec is None:
-                    rec = SimRecord.objects.create(code=CODE, key=rid, **values)
-                else:
-                    SimRecord.objects.filter(pk=rec.pk).update(**values)
-                    rec.refresh_from_db()
-        except IntegrityError:  # a concurrent Pay with this REQUEST_ID won
-            rec = SimRecord.objects.get(code=CODE, key=rid)
+        rec, won = book_pay(CODE, rid, rec, values)
+        if not won:  # a concurrent Pay with this REQUEST_ID won
             return (_state_attrs(rec) if _same(rec, fields) else {"RE": 304}), 0.0
         rec.upstream_id = f"KIT{rec.pk:09d}"
         rec.save(update_fields=["upstream_id", "updated_at"])

@@ -13,14 +13,24 @@ from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree as ET
 
 from defusedxml.ElementTree import fromstring as parse_xml
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from ..keys import rsa_sign, rsa_verify
 from ..models import SimRecord
-from .base import PENDING_POLLS, TRANSIENT_FAILS, Magic, counter, magic, state, timeout_sleep, with_latency
+from .base import (
+    PENDING_POLLS,
+    TRANSIENT_FAILS,
+    Magic,
+    book_pay,
+    counter,
+    magic,
+    state,
+    timeout_sleep,
+    with_latency,
+)
 
 CODE = "osmp"
 ALGS = {"SHA256withRSA": "sha256", "SHA1withRSA": "sha1"}
@@ -159,16 +169,8 @@ def _pay(pid: str, fields: dict) -> tuple[dict, float]:
         new_state = {Magic.DECLINE: "declined", Magic.PENDING: "pending"}.get(how, "paid")
         values = dict(account=fields["account"], amount=fields["amount"], amount_all=fields["amount_all"],
                       state=new_state, polls=0, data={"service": fields["service"]})
-        try:
-            with transaction.atomic():
-                if rec is None:
-                    rec = SimRecord.objects.create(code=CODE, key=pid, **values)
-                else:
-                    for name, value in values.items():
-                        setattr(rec, name, value)
-                    rec.save()
-        except IntegrityError:  # a concurrent pay with this id won: answer with its payment
-            rec = SimRecord.objects.get(code=CODE, key=pid)
+        rec, won = book_pay(CODE, pid, rec, values)
+        if not won:  # a concurrent pay with this id won: answer with its payment
             return (_payment_attrs(rec), 0.0) if _same(rec, fields) else (
                 {"result": "215", "fatal": "true", "result-description": "id already used"}, 0.0)
         rec.upstream_id = str(7_000_000_000 + rec.pk)

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree as ET
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -24,6 +24,7 @@ from .base import (
     TRANSIENT_FAILS,
     Magic,
     basic_auth_ok,
+    book_pay,
     counter,
     magic,
     state,
@@ -126,15 +127,8 @@ def _pay(txn_id: str, account: str, amount: Decimal) -> tuple[int, SimRecord | N
             return 1, None, 0.0
         new_state = {Magic.DECLINE: "declined", Magic.PENDING: "pending"}.get(how, "paid")
         values = dict(account=account, amount=amount, state=new_state, polls=0)
-        try:
-            with transaction.atomic():
-                if rec is None:
-                    rec = SimRecord.objects.create(code=CODE, key=txn_id, **values)
-                else:
-                    SimRecord.objects.filter(pk=rec.pk).update(**values)
-                    rec.refresh_from_db()
-        except IntegrityError:  # a concurrent pay with this txn_id won
-            rec = SimRecord.objects.get(code=CODE, key=txn_id)
+        rec, won = book_pay(CODE, txn_id, rec, values)
+        if not won:  # a concurrent pay with this txn_id won
             return (_code(rec), rec, 0.0) if (rec.account, rec.amount) == (account, amount) else (300, None, 0.0)
         rec.upstream_id = str(9_000_000 + rec.pk)
         rec.save(update_fields=["upstream_id", "updated_at"])
