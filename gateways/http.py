@@ -112,6 +112,12 @@ def sim_delay(response, seconds: float):
     if getattr(settings, "KIT_SIM_REAL_SLEEP", True):
         import time
 
+        from django.db import connection
+
+        # A real gateway holds no database of ours while it is slow: give the connection back
+        # before sleeping, so simulated latency never exhausts PostgreSQL's connection slots.
+        if not connection.in_atomic_block:
+            connection.close()
         time.sleep(seconds)
     else:
         response[DELAY_HEADER] = f"{seconds:.3f}"

@@ -7,7 +7,8 @@
 # Everything listens on 127.0.0.1; every load is bounded in requests and time.
 # Knobs: DATABASE_URL, REDIS_URL, BENCH_PORT, BENCH_SIM_PORT, BENCH_WORKERS, BENCH_THREADS,
 #        BENCH_REQUESTS, BENCH_CONCURRENCY, BENCH_RATE, BENCH_RATE_SECONDS, BENCH_SUBMIT_COUNT,
-#        BENCH_CELERY_CONCURRENCY, BENCH_SKIP_SUBMIT=1.
+#        BENCH_CELERY_CONCURRENCY, BENCH_CELERY_PROCS, BENCH_PREFETCH (default 1, as the gateway
+#        queue runs in production), BENCH_SIM_WORKERS, BENCH_SKIP_SUBMIT=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -35,6 +36,8 @@ RATE_SECONDS="${BENCH_RATE_SECONDS:-10}"
 SUBMIT_COUNT="${BENCH_SUBMIT_COUNT:-600}"
 CELERY_CONCURRENCY="${BENCH_CELERY_CONCURRENCY:-40}"
 CELERY_PROCS="${BENCH_CELERY_PROCS:-4}"
+# The simulator plays the remote gateway: several processes, so its own GIL does not add latency.
+SIM_WORKERS="${BENCH_SIM_WORKERS:-6}"
 export KIT_SIMULATOR_BASE_URL="http://127.0.0.1:${SIM_PORT}"
 KEY=var/bench/terminal.key
 
@@ -87,13 +90,13 @@ echo "== (c) submissions through Celery ($CELERY_PROCS processes, $CELERY_CONCUR
 # (it sleeps its latency inside the request): no persistent idle ones, and both sides sized to
 # stay under PostgreSQL's default 100 connections. 60/s at 2 x 300 ms needs >= 36 in flight.
 export DB_CONN_MAX_AGE=0
-.venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$SIM_PORT" -k gthread --workers 2 --threads "$(( (CELERY_CONCURRENCY + 1) / 2 + 4 ))" \
+.venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$SIM_PORT" -k gthread --workers "$SIM_WORKERS" --threads "$(( CELERY_CONCURRENCY / SIM_WORKERS + 4 ))" \
   --timeout 60 --log-level warning & PIDS+=($!)
 wait_up "$SIM_PORT"
 # Several thread-pool worker processes: the engine's own work is Python (one GIL per process).
 for n in $(seq 1 "$CELERY_PROCS"); do
   .venv/bin/celery -A kit worker -n "bench$n@%h" -Q gateway,default --pool threads \
-    --concurrency "$(( CELERY_CONCURRENCY / CELERY_PROCS ))" --prefetch-multiplier 1 -l warning \
+    --concurrency "$(( CELERY_CONCURRENCY / CELERY_PROCS ))" --prefetch-multiplier ${BENCH_PREFETCH:-1} -l warning \
     >"var/bench/worker$n.log" 2>&1 & PIDS+=($!)
 done
 sleep 4
