@@ -127,3 +127,18 @@ def book_pay(code: str, key: str, rec: SimRecord | None, values: dict) -> tuple[
             return rec, True
     except IntegrityError:
         return SimRecord.objects.get(code=code, key=key), False
+
+
+def book_status(code: str, key: str) -> SimRecord | None:
+    """A status query on the book: the paid/pending/declined row for `key` (None: never paid).
+
+    A pending payment advances one poll; after PENDING_POLLS polls it is paid (magic 0003).
+    """
+    with transaction.atomic():
+        rec = SimRecord.objects.select_for_update().filter(code=code, key=key).exclude(state="checked").first()
+        if rec is not None and rec.state == "pending":
+            rec.polls += 1
+            if rec.polls > PENDING_POLLS:
+                rec.state = "paid"
+            rec.save(update_fields=["polls", "state", "updated_at"])
+    return rec

@@ -20,11 +20,11 @@ from django.views.decorators.csrf import csrf_exempt
 from ..keys import rsa_sign, rsa_verify
 from ..models import SimRecord
 from .base import (
-    PENDING_POLLS,
     TRANSIENT_FAILS,
     Magic,
     basic_auth_ok,
     book_pay,
+    book_status,
     counter,
     magic,
     state,
@@ -139,15 +139,9 @@ def _pay(txn_id: str, fields: dict) -> tuple[int, dict, float]:
 
 
 def _status(txn_id: str) -> tuple[int, dict]:
-    with transaction.atomic():
-        rec = SimRecord.objects.select_for_update().filter(code=CODE, key=txn_id).exclude(state="checked").first()
-        if rec is None:
-            return 210, {}
-        if rec.state == "pending":
-            rec.polls += 1
-            if rec.polls > PENDING_POLLS:
-                rec.state = "paid"
-            rec.save(update_fields=["polls", "state", "updated_at"])
+    rec = book_status(CODE, txn_id)
+    if rec is None:
+        return 210, {}
     return _payment(rec)
 
 

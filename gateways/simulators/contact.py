@@ -21,10 +21,10 @@ from django.views.decorators.csrf import csrf_exempt
 from ..keys import rsa_sign, rsa_verify
 from ..models import SimRecord
 from .base import (
-    PENDING_POLLS,
     TRANSIENT_FAILS,
     Magic,
     book_pay,
+    book_status,
     counter,
     magic,
     state,
@@ -163,15 +163,9 @@ def _pay(rid: str, fields: dict) -> tuple[dict, float]:
 
 
 def _get_state(rid: str) -> dict:
-    with transaction.atomic():
-        rec = SimRecord.objects.select_for_update().filter(code=CODE, key=rid).exclude(state="checked").first()
-        if rec is None:
-            return {"RE": 102}
-        if rec.state == "pending":
-            rec.polls += 1
-            if rec.polls > PENDING_POLLS:
-                rec.state = "paid"
-            rec.save(update_fields=["polls", "state", "updated_at"])
+    rec = book_status(CODE, rid)
+    if rec is None:
+        return {"RE": 102}
     return _state_attrs(rec)
 
 

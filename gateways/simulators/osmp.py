@@ -21,10 +21,10 @@ from django.views.decorators.csrf import csrf_exempt
 from ..keys import rsa_sign, rsa_verify
 from ..models import SimRecord
 from .base import (
-    PENDING_POLLS,
     TRANSIENT_FAILS,
     Magic,
     book_pay,
+    book_status,
     counter,
     magic,
     state,
@@ -179,16 +179,10 @@ def _pay(pid: str, fields: dict) -> tuple[dict, float]:
 
 
 def _status(pid: str) -> dict:
-    with transaction.atomic():
-        rec = SimRecord.objects.select_for_update().filter(code=CODE, key=pid).exclude(state="checked").first()
-        if rec is None:
-            return {"result": "0", "status": "-1", "fatal": "false", "final-status": "false",
-                    "result-description": "payment not registered"}
-        if rec.state == "pending":
-            rec.polls += 1
-            if rec.polls > PENDING_POLLS:
-                rec.state = "paid"
-            rec.save(update_fields=["polls", "state", "updated_at"])
+    rec = book_status(CODE, pid)
+    if rec is None:
+        return {"result": "0", "status": "-1", "fatal": "false", "final-status": "false",
+                "result-description": "payment not registered"}
     return _payment_attrs(rec)
 
 
