@@ -82,10 +82,21 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", default="")
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     # A reused connection is checked (one SELECT 1) at the start of each request; off saves
     # that round trip, and a connection that died is then replaced after one failed request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+    DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
+    if DB_POOL_MAX_SIZE > 0:
+        # A pool per process (psycopg_pool through Django): threads borrow a connection and give
+        # it back at the end of each request or task, and the engine gives it back during a
+        # gateway call (kit/db.py), so a worker with many threads needs only a few connections.
+        # Pooling replaces persistent connections (Django refuses both at once).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DB_POOL_MAX_SIZE), "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=20.0)}
+    else:
+        DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
 else:
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES = {

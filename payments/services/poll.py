@@ -18,6 +18,7 @@ from django.utils import timezone
 from gateways.adapters.base import Outcome
 from gateways.breaker import breaker_record
 from gateways.services import adapter_for
+from kit.db import db_release
 
 from ..locks import lock_payment
 from ..models import Attempt, Payment, Status
@@ -48,6 +49,7 @@ def payment_poll(*, payment_id: int, actor: str = "worker") -> Payment | None:
         order = engine.order_for(payment, attempt)
         gateway = attempt.gateway
         attempt_pk = attempt.pk
+    db_release()  # no connection held while the gateway answers
     result = engine.call_safely(adapter_for(gateway).status, order, on_error=Outcome.UNKNOWN)
     with transaction.atomic():
         payment = lock_payment(payment_id)
