@@ -39,6 +39,15 @@ def health(gateway_id: int) -> GatewayHealth:
     return obj
 
 
+def _health_of(gateway: Gateway) -> GatewayHealth:
+    """The gateway's breaker row: the one loaded with it (router: select_related) or a fresh read."""
+    if Gateway.health.is_cached(gateway):
+        loaded = Gateway.health.related.get_cached_value(gateway)
+        if loaded is not None:
+            return loaded
+    return health(gateway.pk)
+
+
 def is_technical_failure(result: Result) -> bool:
     """Retry, config, and an unknown the transport caused (timeout, reset, 5xx)."""
     if result.outcome in (Outcome.RETRY, Outcome.CONFIG):
@@ -52,7 +61,7 @@ def breaker_allows(gateway: Gateway, *, now: datetime | None = None, take_trial:
     `take_trial=False` only looks (the health page, availability hints).
     """
     now = now or timezone.now()
-    h = health(gateway.pk)
+    h = _health_of(gateway)
     if h.state == S.CLOSED:
         return True
     if h.state == S.OPEN and h.opened_at and h.opened_at + _cooldown() <= now:
@@ -85,8 +94,10 @@ def breaker_reopens_at(gateway: Gateway) -> datetime | None:
 def breaker_record(gateway: Gateway, result: Result, *, now: datetime | None = None) -> None:
     """Count one gateway answer: a technical failure moves toward open, anything else closes."""
     now = now or timezone.now()
-    h = health(gateway.pk)
+    h = _health_of(gateway)
     if not is_technical_failure(result):
+        if h.state == S.CLOSED and h.failures == 0:
+            return  # the common case: nothing to write (the row was read with the attempt's gateway)
         changed = (GatewayHealth.objects.filter(pk=h.pk)
                    .filter(~Q(state=S.CLOSED) | Q(failures__gt=0))
                    .update(state=S.CLOSED, failures=0, opened_at=None, trial_at=None, last_success_at=now))

@@ -54,7 +54,8 @@ def _weighted_order(routes: list[Route], rng: random.Random) -> list[Route]:
 def routes_for(*, provider, dealer, rng: random.Random | None = None) -> list[Route]:
     """The ordered routes for a payment of `dealer` to `provider` (gateway state not applied)."""
     rng = rng or random
-    rows = list(Route.objects.filter(provider=provider, is_active=True).select_related("gateway"))
+    # The gateways' breaker rows come along: route_choose reads them for every candidate.
+    rows = list(Route.objects.filter(provider=provider, is_active=True).select_related("gateway", "gateway__health"))
     chain = _ancestors(dealer)
     chosen = [r for r in rows if r.dealer_id is None]
     for dealer_id in chain:
@@ -73,7 +74,8 @@ def route_for_gateway(*, provider, dealer, gateway_id: int) -> Route | None:
     for route in routes_for(provider=provider, dealer=dealer):
         if route.gateway_id == gateway_id:
             return route
-    return Route.objects.filter(provider=provider, gateway_id=gateway_id).select_related("gateway").first()
+    return (Route.objects.filter(provider=provider, gateway_id=gateway_id)
+            .select_related("gateway", "gateway__health").first())
 
 
 def route_choose(*, provider, dealer, exclude=(), now: datetime | None = None,

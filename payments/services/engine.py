@@ -75,21 +75,28 @@ def attempt_fill(attempt: Attempt, result: Result, *, close: bool, extra_ms: int
                                 "state", "finished_at", "polls"])
 
 
-def declined_gateways(payment: Payment) -> set[int]:
-    return set(payment.attempts.filter(outcome=Outcome.DECLINED).values_list("gateway_id", flat=True))
+def attempt_history(payment: Payment) -> list[tuple[int, str, str]]:
+    """(gateway_id, state, outcome) of each of the payment's attempts, in one query."""
+    return list(payment.attempts.values_list("gateway_id", "state", "outcome"))
+
+
+def declined_gateways(payment: Payment, history: list | None = None) -> set[int]:
+    history = attempt_history(payment) if history is None else history
+    return {gid for gid, _, outcome in history if outcome == Outcome.DECLINED}
 
 
 def retries_at(payment: Payment, gateway_id: int) -> int:
     return payment.attempts.filter(gateway_id=gateway_id, state=CLOSED, outcome=Outcome.RETRY).count()
 
 
-def exhausted_gateways(payment: Payment) -> set[int]:
+def exhausted_gateways(payment: Payment, history: list | None = None) -> set[int]:
     """Gateways where this payment used up its retries."""
     limit = settings.KIT_RETRIES_PER_GATEWAY
-    rows = (payment.attempts.filter(state=CLOSED, outcome=Outcome.RETRY).values_list("gateway_id", flat=True))
+    history = attempt_history(payment) if history is None else history
     counts: dict[int, int] = {}
-    for gid in rows:
-        counts[gid] = counts.get(gid, 0) + 1
+    for gid, state, outcome in history:
+        if state == CLOSED and outcome == Outcome.RETRY:
+            counts[gid] = counts.get(gid, 0) + 1
     return {gid for gid, n in counts.items() if n >= limit}
 
 

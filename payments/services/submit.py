@@ -27,6 +27,7 @@ from gateways.breaker import breaker_allows, breaker_record
 from gateways.models import Route
 from gateways.router import route_choose, route_for_gateway
 from gateways.services import adapter_for
+from kit.db import db_release
 
 from ..errors import Reason
 from ..locks import lock_payment
@@ -44,8 +45,9 @@ def payment_submit(*, payment_id: int, actor: str = "worker") -> Payment | None:
     if reserved is None:
         return None
     attempt_pk, adapter, order = reserved
+    db_release()  # no connection held while the gateway answers
     check, pay = _call(adapter, order)
-    return _record(attempt_pk, check, pay, actor=actor)
+    return _record(payment_id, attempt_pk, check, pay, actor=actor)
 
 
 def _reserve(payment_id: int, *, actor: str) -> tuple[int, Adapter, Order] | None:
@@ -59,12 +61,13 @@ def _reserve(payment_id: int, *, actor: str) -> tuple[int, Adapter, Order] | Non
             return None
         if payment.next_try_at is not None and payment.next_try_at > now:
             return None  # not due: a duplicate message, or a backoff still running
-        if payment.attempts.filter(state=Attempt.State.OPEN).exists():
+        history = engine.attempt_history(payment)
+        if any(state == Attempt.State.OPEN for _, state, _ in history):
             return None  # an open attempt is resolved by polling, never by sending again
         if payment.provider_id is None:
             engine.fail(payment, reason=Reason.NO_ROUTE, actor=actor, detail={})
             return None
-        route = _pick(payment, actor=actor)
+        route = _pick(payment, history, actor=actor)
         if route is None:
             return None
         attempt = engine.attempt_create(payment=payment, route=route)
@@ -84,15 +87,18 @@ def _reserve(payment_id: int, *, actor: str) -> tuple[int, Adapter, Order] | Non
     return attempt.pk, adapter_for(gateway), order
 
 
-def _pick(payment: Payment, *, actor: str) -> Route | None:
-    """The gateway for this attempt; or None after scheduling a wait or failing the payment."""
-    declined = engine.declined_gateways(payment)
+def _pick(payment: Payment, history: list, *, actor: str) -> Route | None:
+    """The gateway for this attempt; or None after scheduling a wait or failing the payment.
+
+    `history`: the payment's attempts as (gateway_id, state, outcome), read once by the caller.
+    """
+    declined = engine.declined_gateways(payment, history)
     current = payment.gateway if payment.gateway_id and payment.gateway_id not in declined else None
     if current is not None and current.is_active and breaker_allows(current):
         route = route_for_gateway(provider=payment.provider, dealer=payment.dealer, gateway_id=current.pk)
         if route is not None:
             return route
-    exclude = declined | engine.exhausted_gateways(payment) | ({current.pk} if current else set())
+    exclude = declined | engine.exhausted_gateways(payment, history) | ({current.pk} if current else set())
     choice = route_choose(provider=payment.provider, dealer=payment.dealer, exclude=exclude)
     if choice.no_route:
         # Every gateway declined or was retried out: the retried-out ones may be tried again.
@@ -117,14 +123,13 @@ def _call(adapter: Adapter, order: Order) -> tuple[Result, Result | None]:
     return check, engine.call_safely(adapter.pay, order, on_error=Outcome.UNKNOWN)
 
 
-def _record(attempt_pk: int, check: Result, pay: Result | None, *, actor: str) -> Payment | None:
+def _record(payment_id: int, attempt_pk: int, check: Result, pay: Result | None, *, actor: str) -> Payment | None:
     result, step = (pay, "pay") if pay is not None else (check, "check")
     merged = Result(result.outcome, result.code, result.message, result.upstream_id, result.reroutable,
                     check.exchanges + (pay.exchanges if pay is not None else ()), result.extra)
     with transaction.atomic():
-        payment_id = Attempt.objects.values_list("payment_id", flat=True).get(pk=attempt_pk)
-        payment = lock_payment(payment_id)
-        attempt = Attempt.objects.select_for_update().get(pk=attempt_pk)
+        payment = lock_payment(payment_id, joined=False)
+        attempt = Attempt.objects.select_for_update(of=("self",)).select_related("gateway", "gateway__health").get(pk=attempt_pk)
         if attempt.state != Attempt.State.OPEN:
             return payment  # already resolved by a poll (this worker was slower than its lease)
         breaker_record(attempt.gateway, result)
