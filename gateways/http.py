@@ -25,15 +25,30 @@ _local = threading.local()
 _override: httpx.BaseTransport | None = None
 
 
+_down_seen: dict[str, tuple[float, bool]] = {}  # simulator code -> (monotonic time read, down)
+
+
 def _simulator_down(url: httpx.URL) -> bool:
+    """Is the simulator this URL points at switched down? Re-read at most every KIT_CATALOGUE_TTL s."""
     if not settings.KIT_SIMULATORS:
         return False
     m = SIM_PATH.match(url.path)
     if not m:
         return False
+    import time
+
+    code, ttl, now = m.group("code"), settings.KIT_CATALOGUE_TTL, time.monotonic()
+    seen = _down_seen.get(code)
+    if seen is not None and ttl > 0 and now - seen[0] < ttl:
+        return seen[1]
+    from kit.db import db_release
+
     from .models import SimulatorState
 
-    return SimulatorState.objects.filter(code=m.group("code"), down=True).exists()
+    down = SimulatorState.objects.filter(code=code, down=True).exists()
+    _down_seen[code] = (now, down)
+    db_release()  # the caller holds no connection during its gateway call (payments/services/submit.py)
+    return down
 
 
 class SimulatorAwareTransport(httpx.BaseTransport):
@@ -117,7 +132,7 @@ def sim_delay(response, seconds: float):
         # A real gateway holds no database of ours while it is slow: give the connection back
         # before sleeping, so simulated latency never exhausts PostgreSQL's connection slots.
         if not connection.in_atomic_block:
-            connection.close()
+            connection.close()  # with a pool (DB_POOL_MAX_SIZE), back to the pool
         time.sleep(seconds)
     else:
         response[DELAY_HEADER] = f"{seconds:.3f}"

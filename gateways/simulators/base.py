@@ -15,6 +15,7 @@ The rules are the same for every simulator so demos and tests can show every pat
 | else | success |
 """
 
+import time
 from enum import StrEnum
 
 from django.conf import settings
@@ -51,15 +52,34 @@ def timeout_sleep() -> float:
     return float(getattr(settings, "KIT_SIM_TIMEOUT_SLEEP", 8.0))
 
 
+_states: dict[str, tuple[float, SimulatorState]] = {}  # code -> (monotonic time read, state)
+
+
 def state(code: str) -> SimulatorState:
+    """The simulator's switches, keys and params, as a request reads them (never mutate it).
+
+    Re-read at most every KIT_CATALOGUE_TTL seconds per process (0, as in tests: every
+    request), like the catalogue: a latency or key change in the admin shows within seconds.
+    """
+    now, ttl = time.monotonic(), settings.KIT_CATALOGUE_TTL
+    seen = _states.get(code)
+    if seen is not None and ttl > 0 and now - seen[0] < ttl:
+        return seen[1]
     obj, _ = SimulatorState.objects.get_or_create(code=code)
+    _states[code] = (now, obj)
     return obj
 
 
-def with_latency(code: str, response, extra_seconds: float = 0.0):
-    """Apply the simulator's configured latency (plus `extra_seconds`) to a reply."""
-    st = SimulatorState.objects.filter(code=code).values_list("latency_ms", flat=True).first() or 0
-    return sim_delay(response, st / 1000.0 + extra_seconds)
+def with_latency(code: str, response, extra_seconds: float = 0.0, *, sim: SimulatorState | None = None):
+    """Apply the simulator's configured latency (plus `extra_seconds`) to a reply.
+
+    `sim`: the state the request already read (saves a query); else it is read here.
+    """
+    if sim is not None:
+        latency = sim.latency_ms or 0
+    else:
+        latency = SimulatorState.objects.filter(code=code).values_list("latency_ms", flat=True).first() or 0
+    return sim_delay(response, latency / 1000.0 + extra_seconds)
 
 
 def counter(code: str, name: str) -> int:

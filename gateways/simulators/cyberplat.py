@@ -77,7 +77,7 @@ def _reply(sim, session: str, error: int, fields: dict | None = None, *, hash_al
     document = ipriv.sign(body, private_pem=sim.private_key, serial=_serial(sim.params, "peer_key_serial"),
                           name=KEY_NAME, hash_algo=hash_algo)
     response = HttpResponse(document, content_type="text/plain; charset=windows-1251")
-    return with_latency(CODE, response, extra_seconds)
+    return with_latency(CODE, response, extra_seconds, sim=sim)
 
 
 def _inputmessage(request) -> bytes | None:
