@@ -1,8 +1,13 @@
 """Submission throughput: accept N payments (queued to Celery on commit) and time them to final.
 
-A Celery worker must be running on the gateway queue, and the CyberPlat simulator served
-with its added latency (scripts/bench.sh does both). Each submission is a check and a pay.
-Usage: python -m bench.submit --count 600 --timeout 120
+Two phases, so that acceptance does not share the CPU with the submissions being timed:
+`--accept FILE` accepts the payments (each queued to Celery on commit) with no worker
+running yet and writes their ids; then, with the CyberPlat simulator served with its added
+latency and the Celery workers started (scripts/bench.sh does both), `--wait FILE` waits
+until every one is final and reports the rate: payments finished over the span from the
+first attempt to the last answer. Each submission is a check and a pay.
+Usage: python -m bench.submit --count 600 --accept var/bench/ids.json
+       python -m bench.submit --wait var/bench/ids.json --timeout 180
 """
 
 import argparse
@@ -13,6 +18,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kit.settings")
 
@@ -30,19 +36,14 @@ from terminals.models import Terminal  # noqa: E402
 from .setup import TERMINAL  # noqa: E402
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--count", type=int, default=600)
-    ap.add_argument("--timeout", type=float, default=180.0)
-    args = ap.parse_args()
-    count = min(args.count, 20000)
+def accept(count: int) -> tuple[list[int], float]:
     terminal = Terminal.objects.select_related("dealer").get(number=TERMINAL)
     run = random.randint(10000, 99999) * 10 + 1  # never ends in 0: no magic account suffixes
     ids: list[int] = []
     lock = threading.Lock()
 
-    def accept(part: range) -> None:
-        for i in part:
+    def part(numbers: range) -> None:
+        for i in numbers:
             req = PaymentRequest(txn=f"9{run}{i:07d}", provider_code="mts", account=f"9{run}{i % 1000:03d}",
                                  amount=Decimal("100.00"), paid_at=datetime.now(UTC))
             payment, _ = payment_accept(terminal=terminal, request=req)
@@ -51,33 +52,55 @@ def main() -> None:
         connection.close()
 
     t0 = time.perf_counter()
-    # Accepted from a few threads, so acceptance does not set the pace of the submissions.
-    threads = [threading.Thread(target=accept, args=(range(k, count, 8),)) for k in range(8)]
+    threads = [threading.Thread(target=part, args=(range(k, count, 8),)) for k in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    accepted_s = time.perf_counter() - t0
+    return ids, time.perf_counter() - t0
+
+
+def wait(ids: list[int], timeout: float) -> None:
+    t0 = time.perf_counter()
     final = {"succeeded", "failed", "cancelled"}
     done = 0
-    while time.perf_counter() - t0 < args.timeout:
+    while time.perf_counter() - t0 < timeout:
         done = Payment.objects.filter(pk__in=ids, status__in=final).count()
-        if done == count:
+        if done == len(ids):
             break
         time.sleep(0.2)
     elapsed = time.perf_counter() - t0
-    statuses = {}
+    statuses: dict[str, int] = {}
     for status in Payment.objects.filter(pk__in=ids).values_list("status", flat=True):
         statuses[status] = statuses.get(status, 0) + 1
-    # The submission rate itself: payments finished over the span from the first attempt to the last answer.
     span = Attempt.objects.filter(payment_id__in=ids).aggregate(a=Min("started_at"), b=Max("finished_at"))
     window = (span["b"] - span["a"]).total_seconds() if span["a"] and span["b"] else elapsed
     rate = done / window if window else 0.0
-    print(f"  submissions    : {rate:8.1f} /s   ({done}/{count} final, attempts over {window:.1f} s; "
-          f"end to end {elapsed:.1f} s, accepting took {accepted_s:.1f} s)   {statuses}   (target >= 60/s)")
-    print(json.dumps({"payments": count, "final": done, "accept_seconds": round(accepted_s, 2),
-                      "seconds": round(elapsed, 2), "submissions_per_second": round(rate, 1),
+    in_flight = sum((a.finished_at - a.started_at).total_seconds()
+                    for a in Attempt.objects.filter(payment_id__in=ids, finished_at__isnull=False)
+                    .only("started_at", "finished_at")) / window if window else 0.0
+    print(f"  submissions    : {rate:8.1f} /s   ({done}/{len(ids)} final, attempts over {window:.1f} s, "
+          f"{in_flight:.0f} in flight on average; waited {elapsed:.1f} s)   {statuses}   (target >= 60/s)")
+    print(json.dumps({"payments": len(ids), "final": done, "seconds": round(elapsed, 2),
+                      "submissions_per_second": round(rate, 1), "in_flight": round(in_flight, 1),
                       "statuses": statuses}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--count", type=int, default=600)
+    ap.add_argument("--accept", type=Path, help="accept --count payments, write their ids here")
+    ap.add_argument("--wait", type=Path, help="wait for the payments whose ids are here")
+    ap.add_argument("--timeout", type=float, default=180.0)
+    args = ap.parse_args()
+    if args.accept:
+        ids, seconds = accept(min(args.count, 20000))
+        args.accept.write_text(json.dumps(ids))
+        print(f"  accepted {len(ids)} payments in {seconds:.1f} s (queued for the workers)")
+    elif args.wait:
+        wait(json.loads(args.wait.read_text()), args.timeout)
+    else:
+        ap.error("--accept FILE or --wait FILE")
 
 
 if __name__ == "__main__":
