@@ -33,11 +33,13 @@ REQUESTS="${BENCH_REQUESTS:-3000}"
 CONCURRENCY="${BENCH_CONCURRENCY:-16}"
 RATE="${BENCH_RATE:-150}"
 RATE_SECONDS="${BENCH_RATE_SECONDS:-10}"
-SUBMIT_COUNT="${BENCH_SUBMIT_COUNT:-600}"
-CELERY_CONCURRENCY="${BENCH_CELERY_CONCURRENCY:-40}"
+SUBMIT_COUNT="${BENCH_SUBMIT_COUNT:-2000}"
+# 64 threads: 60/s at 2 x 300 ms keeps >= 36 in flight, the rest covers our own and the
+# simulator's processing time per exchange (measured ~55 in flight at ~73/s).
+CELERY_CONCURRENCY="${BENCH_CELERY_CONCURRENCY:-64}"
 CELERY_PROCS="${BENCH_CELERY_PROCS:-4}"
 # The simulator plays the remote gateway: several processes, so its own GIL does not add latency.
-SIM_WORKERS="${BENCH_SIM_WORKERS:-6}"
+SIM_WORKERS="${BENCH_SIM_WORKERS:-4}"
 export KIT_SIMULATOR_BASE_URL="http://127.0.0.1:${SIM_PORT}"
 KEY=var/bench/terminal.key
 
