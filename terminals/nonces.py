@@ -8,7 +8,6 @@ import random
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -19,11 +18,30 @@ NONCE_TTL = 600
 CLEANUP_EVERY = 200
 
 
+_redis = None  # one client per process (thread-safe, pooled): Django's cache builds one per call
+
+
+def _redis_client():
+    global _redis
+    if _redis is None:
+        import atexit
+
+        import redis
+
+        _redis = redis.Redis.from_url(settings.REDIS_URL)
+        atexit.register(_redis.close)  # closed while the interpreter is whole, not in __del__ at exit
+    return _redis
+
+
+def nonce_key(terminal_id: int, nonce: str) -> str:
+    return f"kit:nonce:{terminal_id}:{nonce}"
+
+
 def nonce_remember(*, terminal_id: int, nonce: str) -> bool:
     """Record the nonce; False when this terminal used it in the last NONCE_TTL seconds."""
     if settings.REDIS_URL:
-        # Django's Redis cache implements add() as SET key value NX EX ttl: atomic, one round trip.
-        return cache.add(f"kit:nonce:{terminal_id}:{nonce}", 1, timeout=NONCE_TTL)
+        # SET key 1 NX EX ttl: atomic, one round trip.
+        return bool(_redis_client().set(nonce_key(terminal_id, nonce), 1, nx=True, ex=NONCE_TTL))
     return _remember_in_db(terminal_id, nonce)
 
 

@@ -138,7 +138,8 @@ def enqueue_later(task_name: str, payment_id: int, delay: float) -> None:
 
     task = {"submit": tasks.submit_payment, "poll": tasks.poll_payment}[task_name]
     try:
-        task.apply_async(args=(payment_id,), countdown=max(0.0, min(delay, settings.KIT_COUNTDOWN_MAX_SECONDS)))
+        task.apply_async(args=(payment_id,), countdown=max(0.0, min(delay, settings.KIT_COUNTDOWN_MAX_SECONDS)),
+                         retry=False)  # one try, as kit.queue.enqueue: the sweeper is the net
     except Exception:  # noqa: BLE001 - any broker error: the lease expires and the sweeper sends it
         log.warning("enqueue of %s(%s) failed; the sweeper will pick it up", task.name, payment_id, exc_info=True)
 
