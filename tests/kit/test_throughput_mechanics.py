@@ -137,3 +137,20 @@ def test_with_a_pool_the_connection_goes_back_outside_a_transaction_only():
     result = manage_shell(code, DATABASE_URL=url, DB_POOL_MAX_SIZE="2")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "True", "True"]
+
+
+def test_an_enqueue_makes_one_try_and_never_raises(monkeypatch):
+    """kombu would retry a publish while the broker is down, holding the request that recorded
+    the money; one try is enough, the sweeper sends what was not."""
+    from kit.queue import enqueue
+    from payments import tasks
+
+    seen = []
+
+    def broker_down(args=(), **options):
+        seen.append(options)
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(tasks.submit_payment, "apply_async", broker_down)
+    enqueue(tasks.submit_payment, 42)
+    assert seen == [{"retry": False}]
