@@ -29,8 +29,17 @@ def _redis_client():
         import redis
 
         _redis = redis.Redis.from_url(settings.REDIS_URL)
-        atexit.register(_redis.close)  # closed while the interpreter is whole, not in __del__ at exit
+        atexit.register(_redis_drop)
     return _redis
+
+
+def _redis_drop() -> None:
+    """At exit, close and drop the client while the interpreter is whole (its __del__ at
+    interpreter teardown would print an ignored exception)."""
+    global _redis
+    if _redis is not None:
+        _redis.close()
+        _redis = None
 
 
 def nonce_key(terminal_id: int, nonce: str) -> str:
