@@ -43,6 +43,7 @@ class Payment(models.Model):
     gateway = models.ForeignKey("gateways.Gateway", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="payments")
     next_try_at = models.DateTimeField(_("next try at"), null=True, blank=True)
+    # Attempts made; never reset (submission reads the attempt history only when it is > 0).
     tries = models.PositiveIntegerField(_("tries"), default=0)
     # The sweeper's claim: set when it enqueues the payment, so the next sweep does not
     # enqueue it again while that message is on its way (compare-and-set, payments/services/sweep.py).

@@ -33,7 +33,8 @@ REQUESTS="${BENCH_REQUESTS:-3000}"
 CONCURRENCY="${BENCH_CONCURRENCY:-16}"
 RATE="${BENCH_RATE:-150}"
 RATE_SECONDS="${BENCH_RATE_SECONDS:-10}"
-SUBMIT_COUNT="${BENCH_SUBMIT_COUNT:-2000}"
+# 3000: the first and last seconds (workers filling up, the last answers) weigh less.
+SUBMIT_COUNT="${BENCH_SUBMIT_COUNT:-3000}"
 # 64 threads: 60/s at 2 x 300 ms keeps >= 36 in flight, the rest covers our own and the
 # simulator's processing time per exchange (measured ~55 in flight at ~73/s).
 CELERY_CONCURRENCY="${BENCH_CELERY_CONCURRENCY:-64}"

@@ -61,7 +61,9 @@ def _reserve(payment_id: int, *, actor: str) -> tuple[int, Adapter, Order] | Non
             return None
         if payment.next_try_at is not None and payment.next_try_at > now:
             return None  # not due: a duplicate message, or a backoff still running
-        history = engine.attempt_history(payment)
+        # `tries` counts the attempts made (bumped with each attempt, in this transaction,
+        # below): a payment never tried has no history to read.
+        history = engine.attempt_history(payment) if payment.tries else []
         if any(state == Attempt.State.OPEN for _, state, _ in history):
             return None  # an open attempt is resolved by polling, never by sending again
         if payment.provider_id is None:

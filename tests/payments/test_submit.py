@@ -238,13 +238,13 @@ def test_a_payment_waits_while_every_gateway_is_out_and_resumes_by_itself(engine
 
 
 def test_a_submission_stays_within_its_statement_budget(engine, django_assert_max_num_queries):
-    """Reserve and record are short transactions: 10 + 7 statements with their BEGIN and
+    """Reserve and record are short transactions: 9 + 7 statements with their BEGIN and
     COMMIT for a first attempt that succeeds (the breaker row comes with the route; the
     provider, dealer and terminal with the locked payment). It was 30 before the bench showed
     the engine's database work to be what limits submissions per second."""
     payment_submit(payment_id=engine.accept(account="9160000010").pk)  # creates the breaker rows
     p = engine.accept(account="9160000011")
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(16):
         payment_submit(payment_id=p.pk)
     p.refresh_from_db()
     assert p.status == "succeeded"
