@@ -5,8 +5,9 @@
 #      p50/p99, ratio; then p99 of (a) at a fixed 150 payments/s;
 #  (c) submission throughput through Celery against the CyberPlat simulator with 300 ms latency.
 # Everything listens on 127.0.0.1; every load is bounded in requests and time.
-# Knobs: DATABASE_URL, REDIS_URL, BENCH_PORT, BENCH_SIM_PORT, BENCH_WORKERS, BENCH_THREADS,
-#        BENCH_REQUESTS, BENCH_CONCURRENCY, BENCH_RATE, BENCH_RATE_SECONDS, BENCH_SUBMIT_COUNT,
+# Knobs: BENCH_DATABASE_URL (default kit_bench, recreated on each run), BENCH_REDIS_URL (db 14),
+#        BENCH_PORT, BENCH_SIM_PORT, BENCH_WORKERS, BENCH_THREADS, BENCH_REQUESTS, BENCH_CONCURRENCY,
+#        BENCH_RATE, BENCH_RATE_SECONDS, BENCH_SUBMIT_COUNT,
 #        BENCH_CELERY_CONCURRENCY, BENCH_CELERY_PROCS, BENCH_PREFETCH (default 1, as the gateway
 #        queue runs in production), BENCH_SIM_WORKERS, BENCH_DB_POOL, BENCH_SKIP_API=1, BENCH_SKIP_SUBMIT=1.
 set -euo pipefail
@@ -14,12 +15,13 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 mkdir -p var/bench
 
-export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kit_bench}"
-export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/14}"
-case "$DATABASE_URL" in postgres*) ;; *) echo "bench needs PostgreSQL (DATABASE_URL)"; exit 2 ;; esac
-# Gateway keys are stored encrypted: keep one field key per bench database across runs.
-[ -f var/bench/field.key ] || $PY -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' > var/bench/field.key
-export KIT_FIELD_KEY="$(cat var/bench/field.key)"
+# The bench's own database, dropped and created afresh on every run: never DATABASE_URL's.
+export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kit_bench}"
+export REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14}"  # its queues are purged: never REDIS_URL's
+case "$DATABASE_URL" in postgres*) ;; *) echo "bench needs PostgreSQL (BENCH_DATABASE_URL)"; exit 2 ;; esac
+# Every run starts on a new bench database (below) with a new field key for the gateway secrets:
+# figures do not drift as tables grow, and no run depends on a key file an earlier one left.
+export KIT_FIELD_KEY="$($PY -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
 export SECRET_KEY="bench-$(date +%s%N)"
 export KIT_TLS=0 DEBUG=0 KIT_SIMULATORS=1 KIT_BENCH=1 KIT_SIM_REAL_SLEEP=1 LOG_LEVEL=WARNING
 export PYTHONWARNINGS="ignore:No directory at"
@@ -61,9 +63,11 @@ import os, psycopg
 from urllib.parse import urlparse
 u = urlparse(os.environ["DATABASE_URL"]); name = u.path.lstrip("/")
 admin = u._replace(path="/postgres").geturl()
+if "bench" not in name:
+    raise SystemExit(f"refusing to recreate database {name!r}: the bench database's name must contain 'bench'")
 with psycopg.connect(admin, autocommit=True) as c:
-    if not c.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
-        c.execute(f'CREATE DATABASE "{name}"')
+    c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    c.execute(f'CREATE DATABASE "{name}"')
 PYEOF
 $PY manage.py migrate --noinput -v 0
 $PY -m bench.setup --key "$KEY" --latency-ms 300
