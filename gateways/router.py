@@ -55,7 +55,8 @@ def routes_for(*, provider, dealer, rng: random.Random | None = None) -> list[Ro
     """The ordered routes for a payment of `dealer` to `provider` (gateway state not applied)."""
     rng = rng or random
     # The gateways' breaker rows come along: route_choose reads them for every candidate.
-    rows = list(Route.objects.filter(provider=provider, is_active=True).select_related("gateway", "gateway__health"))
+    rows = list(Route.objects.filter(provider=provider, is_active=True)
+                .select_related("gateway", "gateway__health"))
     chain = _ancestors(dealer)
     chosen = [r for r in rows if r.dealer_id is None]
     for dealer_id in chain:

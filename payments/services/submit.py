@@ -131,7 +131,8 @@ def _record(payment_id: int, attempt_pk: int, check: Result, pay: Result | None,
                     check.exchanges + (pay.exchanges if pay is not None else ()), result.extra)
     with transaction.atomic():
         payment = lock_payment(payment_id, joined=False)
-        attempt = Attempt.objects.select_for_update(of=("self",)).select_related("gateway", "gateway__health").get(pk=attempt_pk)
+        attempt = (Attempt.objects.select_for_update(of=("self",))
+                   .select_related("gateway", "gateway__health").get(pk=attempt_pk))
         if attempt.state != Attempt.State.OPEN:
             return payment  # already resolved by a poll (this worker was slower than its lease)
         breaker_record(attempt.gateway, result)
