@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "terminals",
     "payments",
     "claims",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kit.nav.navigation",
             ],
         },
     },
