@@ -108,7 +108,8 @@ class CcnetValidator(ev.BillValidator):
 
     def __init__(self, port: str | serial.SerialBase, *, response_timeout: float = 0.5, retries: int = 3,
                  currency: str = "RUS", init_timeout: float = 10.0, poll_interval: float = 0.2,
-                 address: int = ADDRESS_VALIDATOR, sleep: Callable[[float], None] = time.sleep):
+                 address: int = ADDRESS_VALIDATOR, sleep: Callable[[float], None] = time.sleep,
+                 bill_table: dict[int, Note] | None = None):
         self.port = open_port(port, baudrate=9600, bytesize=8, parity="N", stopbits=1,
                               timeout=response_timeout, write_timeout=response_timeout) \
             if isinstance(port, str) else port
@@ -119,7 +120,9 @@ class CcnetValidator(ev.BillValidator):
         self.poll_interval = poll_interval
         self.address = address
         self.sleep = sleep
-        self.bill_table: dict[int, Note] = {}
+        # The table saved from the last start: a note stacked before a restart is reported before
+        # the table can be read again (the unit refuses GET BILL TABLE until it is reset).
+        self.bill_table: dict[int, Note] = dict(bill_table or {})
         self.identification: Identification | None = None
         self.last_event: ev.Event | None = None
         self.enabled_types: frozenset[int] = frozenset()

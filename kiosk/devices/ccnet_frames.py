@@ -253,15 +253,14 @@ def bill_record(value: Decimal | int, currency: str) -> bytes:
     """The 5-byte record for a face value (the simulator writes its table with this)."""
     value = Decimal(value)
     exponent = 0
-    while value >= 256 or (value != value.to_integral_value() and exponent > -127):
-        if value >= 256:
-            if value % 10:
-                raise ValueError(f"{value} cannot be written as digits x 10^n")
-            value /= 10
-            exponent += 1
-        else:
-            value *= 10
-            exponent -= 1
+    while value != value.to_integral_value():
+        value *= 10
+        exponent -= 1
+    while value >= 10 and value % 10 == 0:
+        value /= 10
+        exponent += 1
+    if value > 255:
+        raise ValueError(f"{value} cannot be written as one byte x 10^n")
     exp_byte = exponent if exponent >= 0 else 0x80 | -exponent
     return bytes([int(value)]) + currency.encode("ascii")[:3] + bytes([exp_byte])
 

@@ -26,6 +26,8 @@ INIT = bytes([ESC, 0x40])
 # differently (Custom: 23 for 866), so the number is a setting next to the Python codec.
 CODEPAGES = {"cp866": 17, "cp1251": 46, "cp437": 0}
 ALIGN = {"left": 0, "center": 1, "right": 2}
+# Typography the printer's tables lack, in plain characters they all have.
+PLAIN = str.maketrans({"—": "-", "–": "-", "«": '"', "»": '"', "“": '"', "”": '"', "₽": "руб.", "\u00a0": " "})
 
 
 def select_codepage(n: int) -> bytes:
@@ -146,7 +148,7 @@ def render(lines: list[Line], *, encoding: str = "cp866", codepage: int | None =
         room = width // 2 if line.double else width
         wrapped = textwrap.wrap(line.text, room) or [""]
         for part in wrapped:
-            text = "".join(ch for ch in part if ch >= " ")
+            text = "".join(ch for ch in part.translate(PLAIN) if ch >= " ")
             chunks.append(align(line.align) + bold(line.bold) + size(line.double)
                           + text.encode(encoding, "replace") + bytes([LF]))
     chunks.append(bold(False) + size(False) + align("left") + feed_and_cut(full_cut))

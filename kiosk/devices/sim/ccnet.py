@@ -68,6 +68,7 @@ class CcnetSimulator:
         self.powered = True
         self.corrupt_out = 0
         self.corrupt_in = 0
+        self.acks_to_lose = 0
         self.inject: deque[bytes] = deque()
         self.scripted: deque[bytes] = deque()
         self.busy_units = 0
@@ -196,6 +197,9 @@ class CcnetSimulator:
         cmd, data = f.payload[0], f.payload[1:]
         self.commands.append(cmd)
         if cmd == Cmd.ACK:
+            if self.acks_to_lose:
+                self.acks_to_lose -= 1
+                return b""
             if self.pending is not None:
                 self.pending = None
                 self._after_poll_ack()
@@ -392,6 +396,11 @@ class CcnetSimulator:
         with self.lock:
             self.corrupt_out += replies
             self.corrupt_in += commands
+
+    def lose_acks(self, n: int = 1) -> None:
+        """The next `n` ACKs from the host never arrive (a spoilt line or a crash right after the ACK)."""
+        with self.lock:
+            self.acks_to_lose += n
 
     def set_silent(self, silent: bool = True) -> None:
         with self.lock:

@@ -26,7 +26,7 @@ from . import make
 
 CONTROL_OPS = {
     "ccnet": {"insert", "jam", "fail", "clear_fault", "remove_cassette", "insert_cassette", "fill_cassette",
-              "power_cut", "power_on", "busy", "corrupt", "set_silent", "counts"},
+              "power_cut", "power_on", "busy", "corrupt", "lose_acks", "set_silent", "counts"},
     "printer": {"set_status", "counts", "text", "last_document"},
 }
 
