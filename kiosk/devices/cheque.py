@@ -80,7 +80,8 @@ def cheque_lines(cheque: Cheque, *, fiscal_note: str | None = None) -> list[Line
     lines += [
         Line(f"Принято: {rub(c.amount)}", bold=True),
         Line(f"Комиссия: {rub(c.fee)}"),
-        Line(f"К зачислению: {rub(c.credited)}", double=True),
+        Line("К зачислению:", bold=True),
+        Line(rub(c.credited), double=True, align="right"),
         Line(f"Телефон поддержки: {c.support_phone}"),
     ]
     if c.not_passed:

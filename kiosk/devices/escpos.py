@@ -146,7 +146,7 @@ def render(lines: list[Line], *, encoding: str = "cp866", codepage: int | None =
     chunks = [INIT + select_codepage(n)]
     for line in lines:
         room = width // 2 if line.double else width
-        wrapped = textwrap.wrap(line.text, room) or [""]
+        wrapped = textwrap.wrap(line.text, room, break_on_hyphens=False) or [""]
         for part in wrapped:
             text = "".join(ch for ch in part.translate(PLAIN) if ch >= " ")
             chunks.append(align(line.align) + bold(line.bold) + size(line.double)
@@ -246,7 +246,7 @@ class EscPosPrinter(ReceiptPrinter):
                 log.error("escpos: write failed after %d bytes: %s", sent, exc)
                 raise PrintFailed(f"write failed: {exc}", self.status(), sent) from exc
             sent += len(chunk)
-            if self.check_every and i and i % self.check_every == 0:
+            if self.check_every and i and i % self.check_every == 0 and i < len(chunks) - 1:
                 mid = self.status()
                 if not mid.ready:
                     log.error("escpos: printing stopped after %d bytes: %s", sent, mid.summary())

@@ -132,7 +132,8 @@ def _printer(url: str, args, out) -> bool:
         p.close()
 
 
-def run(args, out=sys.stdout) -> int:
+def run(args, out=None) -> int:
+    out = out or sys.stdout
     ok = True
     if not args.validator and not args.printer:
         print("give --validator URL and/or --printer URL", file=out)
