@@ -4,6 +4,7 @@ Defaults are safe: DEBUG and simulators off, no SECRET_KEY default. `make run` w
 .env with development values; CI and tests set what they need.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +46,11 @@ INSTALLED_APPS = [
     "payments",
     "claims",
     "support",
+    "accounts",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -55,8 +61,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kit.urls"
@@ -188,6 +200,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: a locked username + address is refused before the password is even checked.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+KIT_LOCKOUT_FAILURES = env.int("KIT_LOCKOUT_FAILURES", default=5)
+KIT_LOCKOUT_MINUTES = env.int("KIT_LOCKOUT_MINUTES", default=15)
+AXES_FAILURE_LIMIT = KIT_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=KIT_LOCKOUT_MINUTES)
+# Per username *and* address: a whole office behind one NAT is not locked out by one person's typos,
+# and a username is not locked everywhere by someone guessing from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "kit.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_VERBOSE = False
+# Second factor (TOTP) for admin, support and senior support; dealers may enable it themselves.
+KIT_STAFF_2FA = env.bool("KIT_STAFF_2FA", default=True)
+OTP_TOTP_ISSUER = "KIT"
+# Idle sessions end: one number for everyone, or "staff=30,dealer=120".
+_idle = env.str("KIT_SESSION_IDLE_MINUTES", default="staff=30,dealer=120")
+KIT_SESSION_IDLE_MINUTES = (
+    {k.strip(): int(v) for k, v in (part.split("=") for part in _idle.split(","))}
+    if "=" in _idle else {"staff": int(_idle), "dealer": int(_idle)}
+)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -224,10 +258,28 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=KIT_TLS)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if KIT_TLS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = KIT_TLS
 SECURE_HSTS_PRELOAD = KIT_TLS
-# Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
-if env.bool("KIT_BEHIND_PROXY", default=False):
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto and appends X-Forwarded-For.
+# Off: no forwarded header is believed, by Django or by gunicorn (kit/gunicorn_conf.py).
+KIT_BEHIND_PROXY = env.bool("KIT_BEHIND_PROXY", default=False)
+if KIT_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^sim/", r"^healthz$"]
+# Content-Security-Policy: only the site's own scripts, styles and images; no inline script,
+# no framing. Pages load htmx and their scripts from static/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ def healthz(request):
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("cabinet/", include("dealers.cabinet_urls")),
     path("support/claims/", include("claims.urls")),
