@@ -66,7 +66,7 @@ def main() -> None:
     aggregates_refresh()
     print(f"aggregates built in {time.perf_counter() - t0:.1f} s")
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.login(username="dealer", password="kit-demo")
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
