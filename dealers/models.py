@@ -38,6 +38,9 @@ class DealerUser(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dealer_link")
     dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="users")
+    # The viewer's own settings (cabinet account page); blank: the dealer's time zone, the site's language.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
 
     class Meta:
         verbose_name = _("dealer user")
@@ -75,3 +78,82 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.dealer_id} {self.kind} {self.amount}"
+
+
+class DailyAggregate(models.Model):
+    """Payments of one finished day per dealer, terminal, provider and status (reports read these).
+
+    A day is the dealer's local date of `received_at`. Rebuilt whole per (dealer time zone, day)
+    by `dealers.aggregates.aggregates_rebuild`, never written by acceptance.
+    """
+
+    day = models.DateField()
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="+")
+    terminal = models.ForeignKey("terminals.Terminal", on_delete=models.CASCADE, related_name="+")
+    provider = models.ForeignKey("providers.Provider", null=True, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=12)
+    count = models.PositiveIntegerField(default=0)
+    amount = MoneyField(default=ZERO)
+    fee = MoneyField(default=ZERO)
+    credited = MoneyField(default=ZERO)
+    reward = MoneyField(default=ZERO)
+
+    class Meta:
+        verbose_name = _("daily aggregate")
+        verbose_name_plural = _("daily aggregates")
+        indexes = [models.Index(fields=["dealer", "day"], name="aggregate_dealer_day_idx")]
+
+    def __str__(self):
+        return f"{self.day} {self.dealer_id}/{self.terminal_id}/{self.provider_id} {self.status}"
+
+
+class AggregateDay(models.Model):
+    """A day whose aggregates are built, per time zone; reports read live what has no row here."""
+
+    time_zone = models.CharField(max_length=64)
+    day = models.DateField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["time_zone", "day"], name="aggregate_day_unique")]
+
+    def __str__(self):
+        return f"{self.time_zone} {self.day}"
+
+
+class AggregateCursor(models.Model):
+    """The last payment event the aggregate task has looked at (later events mark their days stale)."""
+
+    name = models.CharField(max_length=32, unique=True)
+    last_event_id = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name}@{self.last_event_id}"
+
+
+class ExportJob(models.Model):
+    """An XLSX export built by a worker; its owner downloads the file once it is done."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("in progress")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="exports")
+    kind = models.CharField(max_length=20)  # payments / ledger / report
+    params = models.JSONField(default=dict)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    file = models.FileField(upload_to="exports/", blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} {self.state}"

@@ -86,3 +86,11 @@ def dealer_topup(*, dealer: Dealer, amount: Decimal, by=None, comment: str = "")
 
         enqueue_on_commit(resume_held, dealer.pk)
     return entry
+
+
+def dealer_user_settings_set(*, link, time_zone: str, language: str):
+    """A cabinet user's own time zone and language (blank: the dealer's zone, the site's language)."""
+    link.time_zone = time_zone
+    link.language = language
+    link.save(update_fields=["time_zone", "language"])
+    return link

@@ -9,8 +9,10 @@ from .selectors import dealer_for_user, dealer_subtree
 
 @login_required
 def home(request):
-    """Staff go to the admin; a dealer user sees its dealer, sub-agents and latest ledger entries."""
+    """Staff go to the admin, a dealer user to its cabinet."""
     dealer = dealer_for_user(request.user)
+    if dealer is not None:
+        return redirect("cabinet:overview")
     if dealer is None:
         if request.user.is_staff:
             return redirect("admin:index")

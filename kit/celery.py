@@ -55,6 +55,13 @@ app.conf.beat_schedule = {}
 app.conf.beat_schedule["reconcile-daily"] = {
     "task": "gateways.reconcile.tasks.reconcile_daily", "schedule": crontab(hour=3, minute=0)}
 
+# Cabinet: heartbeat history pruned nightly; daily aggregates of finished (and re-touched) days.
+app.conf.beat_schedule["terminals-prune-heartbeats"] = {
+    "task": "terminals.tasks.prune_heartbeats", "schedule": crontab(hour=4, minute=10)}
+app.conf.beat_schedule["dealers-rebuild-aggregates"] = {
+    "task": "dealers.tasks.rebuild_aggregates", "schedule": crontab(minute="*/15"),
+    "options": {"expires": 900}}
+
 
 # The payment sweeper (payments/services/sweep.py): every KIT_SWEEP_SECONDS it puts due
 # payments back on the broker (backoffs, status polls, lost messages, dead workers' open

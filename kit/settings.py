@@ -190,6 +190,13 @@ KIT_BREAKER_THRESHOLD = env.int("KIT_BREAKER_THRESHOLD", default=10)
 KIT_BREAKER_COOLDOWN_SECONDS = env.float("KIT_BREAKER_COOLDOWN_SECONDS", default=30.0)
 # The online check (`payment_check`): a short read timeout, the kiosk is waiting.
 KIT_CHECK_TIMEOUT_SECONDS = env.float("KIT_CHECK_TIMEOUT_SECONDS", default=3.0)
+# --- cabinet ---------------------------------------------------------------------------
+# A terminal without a heartbeat for this long is offline (overview's attention list).
+KIT_OFFLINE_MINUTES = env.float("KIT_OFFLINE_MINUTES", default=10.0)
+# Heartbeat history kept per terminal (pruned by the beat task terminals.tasks.prune_heartbeats).
+KIT_HEARTBEAT_KEEP_DAYS = env.float("KIT_HEARTBEAT_KEEP_DAYS", default=7.0)
+# Exports of at most this many rows are built at once in the request; larger XLSX go to a worker.
+KIT_EXPORT_INLINE_ROWS = env.int("KIT_EXPORT_INLINE_ROWS", default=10000)
 # `make bench` only: mounts a minimal one-row-insert view under /bench/ for comparison.
 KIT_BENCH = env.bool("KIT_BENCH", default=False)
 

@@ -9,7 +9,8 @@
 #        BENCH_PORT, BENCH_SIM_PORT, BENCH_WORKERS, BENCH_THREADS, BENCH_REQUESTS, BENCH_CONCURRENCY,
 #        BENCH_RATE, BENCH_RATE_SECONDS, BENCH_SUBMIT_COUNT,
 #        BENCH_CELERY_CONCURRENCY, BENCH_CELERY_PROCS, BENCH_PREFETCH (default 1, as the gateway
-#        queue runs in production), BENCH_SIM_WORKERS, BENCH_DB_POOL, BENCH_SKIP_API=1, BENCH_SKIP_SUBMIT=1.
+#        queue runs in production), BENCH_SIM_WORKERS, BENCH_DB_POOL, BENCH_SKIP_API=1, BENCH_SKIP_SUBMIT=1,
+#        BENCH_CABINET=1 (+ BENCH_CABINET_PAYMENTS, BENCH_CABINET_ONLY=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -71,6 +72,14 @@ with psycopg.connect(admin, autocommit=True) as c:
 PYEOF
 $PY manage.py migrate --noinput -v 0
 $PY -m bench.setup --key "$KEY" --latency-ms 300
+
+# Opt-in: the cabinet's CSV export (rows/s, peak memory) and a month's report on BENCH_CABINET_PAYMENTS
+# payments (default 1,000,000; generate_payments fills them when present).
+if [ "${BENCH_CABINET:-0}" = "1" ]; then
+  echo "== cabinet: CSV export and month report on ${BENCH_CABINET_PAYMENTS:-1000000} payments"
+  $PY -m bench.cabinet --payments "${BENCH_CABINET_PAYMENTS:-1000000}"
+  if [ "${BENCH_CABINET_ONLY:-0}" = "1" ]; then exit 0; fi
+fi
 
 if [ "${BENCH_SKIP_API:-0}" != "1" ]; then
 echo "== (a) terminal API vs (b) minimal view: gunicorn gthread, $WORKERS workers x $THREADS threads, $REQUESTS requests, $CONCURRENCY connections"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -89,3 +90,41 @@ class TerminalState(models.Model):
 
     def __str__(self):
         return f"{self.terminal_id} @ {self.reported_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Heartbeat(models.Model):
+    """One heartbeat as reported: a bounded history per terminal (pruned by a beat task)."""
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="heartbeats")
+    reported_at = models.DateTimeField()
+    devices = models.JSONField(default=dict, blank=True)
+    cash_notes = models.PositiveIntegerField(null=True, blank=True)
+    cash_amount = MoneyField(null=True, blank=True)
+    software_version = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["terminal", "-id"], name="heartbeat_terminal_idx")]
+
+    def __str__(self):
+        return f"{self.terminal_id} @ {self.reported_at:%Y-%m-%d %H:%M:%S}"
+
+
+class TerminalAudit(models.Model):
+    """Append-only: every action a person took on a terminal (block, unblock, codes, providers)."""
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="audit")
+    action = models.CharField(max_length=32)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("terminal audit entry")
+        verbose_name_plural = _("terminal audit")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.terminal_id} {self.action}"

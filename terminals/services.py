@@ -1,4 +1,4 @@
-"""Terminal operations: enrollment codes and keys, heartbeats (live state)."""
+"""Terminal operations: enrollment codes and keys, heartbeats (live state and history), blocking."""
 
 import hashlib
 import hmac
@@ -12,7 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .errors import EnrollmentDenied
-from .models import EnrollmentCode, Terminal, TerminalState
+from kit.queue import enqueue_on_commit
+
+from .models import EnrollmentCode, Heartbeat, Terminal, TerminalAudit, TerminalState
 
 log = logging.getLogger(__name__)
 
@@ -105,4 +107,83 @@ def heartbeat_record(*, terminal: Terminal, software_version: str | None, device
     with transaction.atomic():
         state, _ = TerminalState.objects.update_or_create(terminal=terminal, defaults=values)
         Terminal.objects.filter(pk=terminal.pk).update(**terminal_values)
+        Heartbeat.objects.create(terminal=terminal, reported_at=now, devices=devices or {},
+                                 cash_notes=cash_notes, cash_amount=cash_amount,
+                                 software_version=software_version or "")
     return state
+
+
+def heartbeats_prune(*, keep_days: float | None = None) -> int:
+    """Delete heartbeat history older than `keep_days` (KIT_HEARTBEAT_KEEP_DAYS); returns rows deleted."""
+    days = settings.KIT_HEARTBEAT_KEEP_DAYS if keep_days is None else keep_days
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = Heartbeat.objects.filter(reported_at__lt=cutoff).delete()
+    return deleted
+
+
+class TerminalError(ValueError):
+    """A terminal action refused: `code` is stable, the message is for people."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _audit(terminal: Terminal, action: str, by, **detail) -> TerminalAudit:
+    user = by if getattr(by, "is_authenticated", False) else None
+    return TerminalAudit.objects.create(terminal=terminal, action=action, user=user, detail=detail)
+
+
+def terminal_create(*, dealer, number: str, address: str = "", by=None) -> Terminal:
+    """A new terminal of `dealer` (offering every active provider); refuses a number in use."""
+    from providers.models import Provider
+
+    try:
+        with transaction.atomic():
+            terminal = Terminal.objects.create(number=number, dealer=dealer, address=address)
+            terminal.providers.set(Provider.objects.filter(is_active=True))
+            _audit(terminal, "create", by, number=number, address=address)
+    except IntegrityError as exc:
+        raise TerminalError("number_taken", "This terminal number is already in use.") from exc
+    return terminal
+
+
+def terminal_block(*, terminal: Terminal, by=None, reason: str = "") -> Terminal:
+    """Block the terminal: its new payments are recorded as held; audited. Blocking twice is a no-op."""
+    with transaction.atomic():
+        changed = (Terminal.objects.filter(pk=terminal.pk, status=Terminal.Status.ACTIVE)
+                   .update(status=Terminal.Status.BLOCKED))
+        if changed:
+            _audit(terminal, "block", by, reason=reason[:200])
+    terminal.status = Terminal.Status.BLOCKED
+    return terminal
+
+
+def terminal_unblock(*, terminal: Terminal, by=None) -> Terminal:
+    """Unblock the terminal and resume its held payments (the engine's resume, on commit); audited."""
+    from payments.tasks import resume_held
+
+    with transaction.atomic():
+        changed = (Terminal.objects.filter(pk=terminal.pk, status=Terminal.Status.BLOCKED)
+                   .update(status=Terminal.Status.ACTIVE))
+        if changed:
+            _audit(terminal, "unblock", by)
+            enqueue_on_commit(resume_held, terminal.dealer_id)
+    terminal.status = Terminal.Status.ACTIVE
+    return terminal
+
+
+def terminal_providers_set(*, terminal: Terminal, providers, by=None) -> Terminal:
+    """Set the providers the terminal offers (the caller offers only those enabled for the dealer); audited."""
+    with transaction.atomic():
+        terminal.providers.set(providers)
+        _audit(terminal, "providers", by, providers=sorted(p.code for p in providers))
+    return terminal
+
+
+def terminal_code_issue(*, terminal: Terminal, by=None) -> tuple[EnrollmentCode, str]:
+    """Issue an enrollment code from the cabinet (audited; the clear code is only returned)."""
+    with transaction.atomic():
+        row, code = enrollment_code_issue(terminal=terminal, by=getattr(by, "username", "") or "")
+        _audit(terminal, "enrollment_code", by, expires_at=row.expires_at.isoformat())
+    return row, code

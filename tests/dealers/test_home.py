@@ -4,7 +4,7 @@ import pytest
 @pytest.mark.django_db
 def test_dealer_home_shows_own_balance_and_subagents_in_rubles(client, world):
     client.login(username="dealer", password="kit-demo")
-    page = client.get("/", HTTP_ACCEPT_LANGUAGE="ru")
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="ru", follow=True)
     text = page.content.decode()
     assert page.status_code == 200
     assert "1\xa0000\xa0000,00\xa0₽" in text
@@ -14,7 +14,7 @@ def test_dealer_home_shows_own_balance_and_subagents_in_rubles(client, world):
 @pytest.mark.django_db
 def test_subdealer_home_does_not_show_the_parent(client, world):
     client.login(username="subdealer", password="kit-demo")
-    text = client.get("/").content.decode()
+    text = client.get("/", follow=True).content.decode()
     assert "Demo Sub" in text
     assert "1\xa0000\xa0000,00" not in text
 

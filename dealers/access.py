@@ -1,0 +1,49 @@
+"""Cabinet access: every read of a tenant's row is scoped to the viewer's subtree before the id.
+
+A foreign id is a 404 (Http404 from get_object_or_404 on the scoped queryset), never a 403
+that would tell the row exists.
+"""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from payments.models import Payment
+from terminals.models import Terminal
+
+from .models import Dealer, ExportJob, LedgerEntry
+
+
+def scope_dealers(dealer: Dealer) -> QuerySet[Dealer]:
+    return Dealer.objects.filter(path__startswith=dealer.path)
+
+
+def scope_terminals(dealer: Dealer) -> QuerySet[Terminal]:
+    return Terminal.objects.filter(dealer__path__startswith=dealer.path)
+
+
+def scope_payments(dealer: Dealer) -> QuerySet[Payment]:
+    if not dealer.children.exists():
+        # A leaf dealer (most sub-agents): the indexed dealer_id, no join to dealers.
+        return Payment.objects.filter(dealer_id=dealer.pk)
+    return Payment.objects.filter(dealer_id__in=scope_dealers(dealer).values("pk"))
+
+
+def scope_ledger(dealer: Dealer) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(dealer__path__startswith=dealer.path)
+
+
+def access_dealer(dealer: Dealer, pk: int) -> Dealer:
+    return get_object_or_404(scope_dealers(dealer), pk=pk)
+
+
+def access_terminal(dealer: Dealer, pk: int) -> Terminal:
+    return get_object_or_404(scope_terminals(dealer).select_related("dealer"), pk=pk)
+
+
+def access_payment(dealer: Dealer, pk: int) -> Payment:
+    return get_object_or_404(scope_payments(dealer).select_related("terminal", "provider", "dealer"), pk=pk)
+
+
+def access_export(dealer: Dealer, user, pk: int) -> ExportJob:
+    """An export is its creator's, and only while the creator still sees its dealer."""
+    return get_object_or_404(ExportJob.objects.filter(dealer__path__startswith=dealer.path, user=user), pk=pk)
