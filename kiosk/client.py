@@ -20,12 +20,19 @@ class KioskClient:
 
     def __init__(self, base_url: str, terminal: str, key: Ed25519PrivateKey | None = None, *,
                  transport: httpx.BaseTransport | None = None, timeout: float = 10.0,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
+                 unavailable_retries: int = 2, max_retry_wait: float = 60.0):
         self.terminal = terminal
         self.key = key
         self.clock = clock
         # The kiosk's own clock may drift; after a stale_timestamp it corrects by the server's time.
         self.clock_offset = 0.0
+        # A 503 `unavailable` (the server's database is away) is retried after its Retry-After,
+        # this many times, waiting at most max_retry_wait each; then the caller gets the 503 and
+        # keeps the payment in its offline store.
+        self.sleep = sleep
+        self.unavailable_retries = unavailable_retries
+        self.max_retry_wait = max_retry_wait
         self.http = httpx.Client(base_url=base_url.rstrip("/"), transport=transport, timeout=timeout,
                                  headers={"User-Agent": "KIT-kiosk/0.1"})
 
@@ -72,6 +79,12 @@ class KioskClient:
         if response.status_code == 401 and _code(response) == "stale_timestamp" and "timestamp" not in kw:
             self.sync_clock(response)
             response = self.request(method, path, body, **kw)
+        for _ in range(self.unavailable_retries):
+            wait = retry_after(response)
+            if response.status_code != 503 or wait is None or "nonce" in kw:
+                break
+            self.sleep(min(wait, self.max_retry_wait))
+            response = self.request(method, path, body, **kw)  # signed afresh: new nonce and time
         return response
 
     def sync_clock(self, response: httpx.Response) -> None:
@@ -114,6 +127,22 @@ class KioskClient:
 
     def openapi(self) -> httpx.Response:
         return self.request("GET", "/openapi.json", sign=False)
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None without one."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _code(response: httpx.Response) -> str | None:

@@ -27,3 +27,25 @@ def enqueue(task, *args) -> None:
 def enqueue_on_commit(task, *args) -> None:
     """Send `task(*args)` once the current transaction commits."""
     transaction.on_commit(lambda: enqueue(task, *args))
+
+
+def queue_depth(queue: str) -> int | None:
+    """Messages waiting in the broker's `queue` (not yet taken by a worker); None when unknown.
+
+    One round trip (Redis: LLEN over the priority lists). The sweeper asks once per sweep, to
+    tell a message still waiting behind a backlog from a lost one.
+    """
+    from kombu.exceptions import ChannelError
+
+    from kit.celery import app
+
+    try:
+        with app.connection_for_read() as conn:
+            conn.ensure_connection(max_retries=0)
+            try:
+                return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
+            except ChannelError:
+                return 0  # no such queue yet: nothing was ever left waiting in it
+    except Exception:  # noqa: BLE001 - any broker error: unknown, the sweeper sends as before
+        log.warning("could not read the depth of queue %s", queue, exc_info=True)
+        return None

@@ -181,6 +181,9 @@ KIT_ATTEMPT_LEASE_SECONDS = env.float("KIT_ATTEMPT_LEASE_SECONDS", default=60.0)
 # The sweeper's claim on a payment it enqueued, and when an `accepted` payment counts as lost.
 KIT_SWEEP_LEASE_SECONDS = env.float("KIT_SWEEP_LEASE_SECONDS", default=60.0)
 KIT_STUCK_ACCEPTED_SECONDS = env.float("KIT_STUCK_ACCEPTED_SECONDS", default=20.0)
+# A message whose lease ran out while the gateway queue still holds a backlog is left waiting
+# (it may still be in the queue) for at most this long past its lease, then sent again.
+KIT_QUEUE_MAX_WAIT_SECONDS = env.float("KIT_QUEUE_MAX_WAIT_SECONDS", default=600.0)
 # Delays up to this go through a broker countdown (fast demo paths); longer ones wait for the sweeper.
 KIT_COUNTDOWN_MAX_SECONDS = env.float("KIT_COUNTDOWN_MAX_SECONDS", default=60.0)
 # Every gateway of a route unavailable (inactive or breaker open): look again after this.

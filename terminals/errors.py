@@ -17,7 +17,10 @@ class Code(StrEnum):
     NOT_FOUND = "not_found"  # 404
     METHOD_NOT_ALLOWED = "method_not_allowed"  # 405
     TXN_CONFLICT = "txn_conflict"  # 409: the txn was used for another payment
+    LENGTH_REQUIRED = "length_required"  # 411: a chunked body (send Content-Length)
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # 415: a body without Content-Type: application/json
     INTERNAL = "internal"  # 500: our fault, never the request's; the kiosk retries later
+    UNAVAILABLE = "unavailable"  # 503: the database is unreachable; retry after Retry-After seconds
 
 
 STATUS: dict[Code, int] = {
@@ -32,7 +35,10 @@ STATUS: dict[Code, int] = {
     Code.NOT_FOUND: 404,
     Code.METHOD_NOT_ALLOWED: 405,
     Code.TXN_CONFLICT: 409,
+    Code.LENGTH_REQUIRED: 411,
+    Code.UNSUPPORTED_MEDIA_TYPE: 415,
     Code.INTERNAL: 500,
+    Code.UNAVAILABLE: 503,
 }
 
 MESSAGES: dict[Code, str] = {
@@ -47,7 +53,10 @@ MESSAGES: dict[Code, str] = {
     Code.NOT_FOUND: "Not found.",
     Code.METHOD_NOT_ALLOWED: "Method not allowed.",
     Code.TXN_CONFLICT: "This transaction number was already used for another payment.",
+    Code.LENGTH_REQUIRED: "Send the body with a Content-Length (chunked bodies are not accepted).",
+    Code.UNSUPPORTED_MEDIA_TYPE: "The body must be JSON sent as Content-Type: application/json.",
     Code.INTERNAL: "Internal error; try again later.",
+    Code.UNAVAILABLE: "The service is briefly unavailable; retry after the Retry-After seconds.",
 }
 
 

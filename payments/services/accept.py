@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,6 +22,11 @@ from ..models import Event, Payment, Status
 from .transition import payment_note, payment_transition
 
 CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
+
+
+def _accepted_lease() -> timedelta:
+    """How long the sweeper leaves a newly accepted payment to its on-commit message."""
+    return timedelta(seconds=settings.KIT_STUCK_ACCEPTED_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -131,11 +137,13 @@ def payment_accept(*, terminal, request: PaymentRequest) -> tuple[Payment, bool]
                 flags=[str(f) for f in flags], content_hash=digest,
                 cheque_number=f"{terminal.number}-{request.txn}", paid_at=request.paid_at,
                 finished_at=now if status == Status.FAILED else None,
+                # The on-commit message is on its way: the sweeper leaves it alone until then.
+                leased_until=now + _accepted_lease() if status == Status.ACCEPTED else None,
             )
             if status == Status.ACCEPTED and not _debit(payment):
                 status, reason = Status.HELD, Reason.INSUFFICIENT_BALANCE
-                payment.status, payment.reason = status, reason
-                payment.save(update_fields=["status", "reason"])
+                payment.status, payment.reason, payment.leased_until = status, reason, None
+                payment.save(update_fields=["status", "reason", "leased_until"])
             Event.objects.create(payment=payment, from_status="", to_status=status, reason=reason,
                                  actor=f"terminal:{terminal.number}", detail={"flags": payment.flags})
             if status == Status.ACCEPTED:
@@ -180,7 +188,8 @@ def payment_held_resume(*, dealer_id: int, actor: str = "worker") -> list[int]:
                 break
             why = {Reason.INSUFFICIENT_BALANCE: "balance_topped_up", Reason.PROVIDER_DISABLED: "provider_enabled",
                    Reason.TERMINAL_BLOCKED: "terminal_unblocked"}[payment.reason]
-            payment_transition(payment=payment, to=Status.ACCEPTED, actor=actor, reason=why)
+            payment_transition(payment=payment, to=Status.ACCEPTED, actor=actor, reason=why,
+                               leased_until=timezone.now() + _accepted_lease())
             enqueue_on_commit(submit_payment, payment.pk)
         resumed.append(pk)
     return resumed

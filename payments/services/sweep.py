@@ -11,23 +11,36 @@ Every KIT_SWEEP_SECONDS (Celery beat) it enqueues:
 Double enqueue is prevented by a compare-and-set on `leased_until`: only the sweeper that
 moves an expired (or empty) lease forward sends the message. The tasks themselves are
 safe to run twice anyway.
+
+The lease covers a message's time in the queue, not only a fixed span: `leased_until` is
+set whenever a message is sent (acceptance, a short countdown, the sweeper) and cleared by
+the worker that takes the message. An expired lease therefore means "a message was sent and
+no worker has taken it yet": lost, or still waiting behind a backlog. The sweeper reads the
+gateway queue's depth once per sweep; with D messages waiting, the D most recently leased of
+the expired payments may still be in the queue and are left alone (their lease runs on), and
+only the others are sent again. Nothing waits that way longer than KIT_QUEUE_MAX_WAIT_SECONDS
+past its lease, so a lost message behind a permanent backlog is still resent.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from kit.queue import enqueue
+from kit.queue import enqueue, queue_depth
 from terminals.models import Terminal
 
 from ..errors import Reason
 from ..models import Attempt, Payment, Status
 
+log = logging.getLogger(__name__)
+
 BATCH = 500
+GATEWAY_QUEUE = "gateway"  # where submit_payment and poll_payment wait (kit/celery.py task_routes)
 
 
 def payment_sweep(*, now: datetime | None = None) -> dict:
@@ -44,10 +57,15 @@ def payment_sweep(*, now: datetime | None = None) -> dict:
     ids: list[int] = []
     for qs in (due.order_by("next_try_at"), stuck.order_by("pk"), orphans.order_by("pk")):
         ids += [pk for pk in qs.values_list("pk", flat=True)[:BATCH] if pk not in ids]
+    waiting = _maybe_still_queued(ids, now)
 
+    if waiting:
+        log.info("sweep: %d due payments may still wait in the queue; not sent again", len(waiting))
     counts = {"submit": 0, "poll": 0, "resume": 0}
     lease = now + timedelta(seconds=settings.KIT_SWEEP_LEASE_SECONDS)
     for pk in ids:
+        if pk in waiting:
+            continue
         claimed = Payment.objects.filter(pk=pk).filter(lease_free).update(leased_until=lease)
         if not claimed:
             continue  # another sweeper took it
@@ -62,6 +80,27 @@ def payment_sweep(*, now: datetime | None = None) -> dict:
         enqueue(tasks.resume_held, dealer_id)
         counts["resume"] += 1
     return counts
+
+
+def _maybe_still_queued(ids: list[int], now: datetime) -> set[int]:
+    """Of these due payments, those whose last message may still wait in the gateway queue.
+
+    Only payments with an expired lease had a message sent that no worker took. With D
+    messages waiting in the queue, at most D of them can still be there: the D leased most
+    recently (the queue is first in, first out). None when the depth is unknown (broker down:
+    sending fails anyway and is logged) or past KIT_QUEUE_MAX_WAIT_SECONDS after the lease.
+    """
+    if not ids:
+        return set()
+    give_up = now - timedelta(seconds=settings.KIT_QUEUE_MAX_WAIT_SECONDS)
+    leased = list(Payment.objects.filter(pk__in=ids, leased_until__isnull=False, leased_until__gt=give_up)
+                  .order_by("-leased_until", "-pk").values_list("pk", flat=True))
+    if not leased:
+        return set()
+    depth = queue_depth(GATEWAY_QUEUE)
+    if not depth:
+        return set()
+    return set(leased[:depth])
 
 
 def held_resumable_dealers() -> list[int]:

@@ -17,13 +17,18 @@ MAX_SKEW = 300
 def authenticate(request) -> Terminal:
     """The terminal that signed this request; ApiError (401) otherwise.
 
-    Order matters: the nonce is remembered only after the signature verifies, so nobody
-    can burn a terminal's nonces with unsigned requests.
+    The checks run in the documented order (docs/terminal-api.md): terminal, timestamp,
+    nonce format, signature, nonce replay (blocked is the caller's). The nonce is remembered
+    only after the signature verifies, so nobody can burn a terminal's nonces with unsigned
+    requests.
     """
     meta = request.META
     number = meta.get("HTTP_X_KIT_TERMINAL", "")
     if not TERMINAL_RE.fullmatch(number):
         raise ApiError(Code.UNKNOWN_TERMINAL, "X-KIT-Terminal is missing or not a terminal number.")
+    terminal = terminal_by_number(number)
+    if terminal is None or not terminal.public_key:
+        raise ApiError(Code.UNKNOWN_TERMINAL)
     stamp = meta.get("HTTP_X_KIT_TIMESTAMP", "")
     if not TIMESTAMP_RE.fullmatch(stamp) or abs(clock() - int(stamp)) > MAX_SKEW:
         raise ApiError(Code.STALE_TIMESTAMP, extra={"server_time": server_time()})
@@ -33,9 +38,6 @@ def authenticate(request) -> Terminal:
     signature = meta.get("HTTP_X_KIT_SIGNATURE", "")
     if not signature or len(signature) > 200:
         raise ApiError(Code.BAD_SIGNATURE, "X-KIT-Signature is missing.")
-    terminal = terminal_by_number(number)
-    if terminal is None or not terminal.public_key:
-        raise ApiError(Code.UNKNOWN_TERMINAL)
     try:
         body = request.body
     except RawPostDataException:  # pragma: no cover - nothing reads the stream before us

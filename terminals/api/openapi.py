@@ -6,9 +6,29 @@ that every route and every error code is described.
 
 from ..errors import MESSAGES, STATUS, Code
 
+# The schema states every rule the parsers (terminals/api/parse.py) enforce that JSON Schema
+# can state; the rest is in words ("description"). tests/terminals/test_schemathesis.py sends
+# schema-valid requests and fails on any refusal the schema could have stated.
+NO_CONTROL = "^[^\\u0000-\\u001f\\u007f]*$"
 AMOUNT = {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$", "example": "100.00"}
+POSITIVE_AMOUNT = {**AMOUNT, "not": {"pattern": r"^0+(\.0{1,2})?$"}, "description": "Greater than zero."}
 TXN = {"type": "string", "pattern": "^[0-9]{1,20}$", "example": "42"}
 ISO_TIME = {"type": "string", "format": "date-time", "example": "2026-11-28T12:00:00+03:00"}
+_DAY = (r"(2[0-9]{3}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])"
+        r"|2[0-9]{3}-(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+        r"|2[0-9]{3}-02-(0[1-9]|1[0-9]|2[0-8])"
+        r"|(2[0-9](0[48]|[2468][048]|[13579][26])|2[048]00)-02-29)")
+# RFC 3339 with the server's limits: year 2000-2999, a real calendar day, an offset within
+# +-15:59 (PostgreSQL's range). The server also takes other ISO 8601 spellings of the same.
+PAID_AT = {"type": "string", "example": "2026-11-28T12:00:00+03:00",
+           "pattern": "^" + _DAY + r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?"
+                      r"(Z|[+-](0[0-9]|1[0-5]):[0-5][0-9])$"}
+
+
+def _text(max_len: int, *, allow_empty: bool = False, **extra) -> dict:
+    """A string as parse.text() takes it: bounded, no control characters (nor lone surrogates)."""
+    return {"type": "string", "minLength": 0 if allow_empty else 1, "maxLength": max_len,
+            "pattern": NO_CONTROL, **extra}
 
 
 def _ref(name):
@@ -24,29 +44,45 @@ def _json(schema, description):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-SIGNED_ERRORS = {
-    "401": _error_response(Code.UNKNOWN_TERMINAL, Code.BAD_SIGNATURE, Code.STALE_TIMESTAMP, Code.REPLAYED_NONCE),
+def _unavailable() -> dict:
+    return {**_error_response(Code.UNAVAILABLE),
+            "headers": {"Retry-After": {"schema": {"type": "integer"},
+                                        "description": "Seconds to wait before sending the request again."}}}
+
+
+COMMON_ERRORS = {
     "405": _error_response(Code.METHOD_NOT_ALLOWED),
+    "411": _error_response(Code.LENGTH_REQUIRED),
     "413": _error_response(Code.TOO_LARGE),
     "500": _error_response(Code.INTERNAL),
+    "503": _unavailable(),
+}
+SIGNED_ERRORS = {
+    "401": _error_response(Code.UNKNOWN_TERMINAL, Code.BAD_SIGNATURE, Code.STALE_TIMESTAMP, Code.REPLAYED_NONCE),
+    **COMMON_ERRORS,
 }
 BLOCKED = {"403": _error_response(Code.TERMINAL_BLOCKED)}
-INVALID = {"400": _error_response(Code.INVALID)}
+INVALID = {"400": _error_response(Code.INVALID),
+           "415": _error_response(Code.UNSUPPORTED_MEDIA_TYPE)}
 SIGNED = [{"kitSignature": [], "kitTerminal": [], "kitTimestamp": [], "kitNonce": []}]
 
 PAYMENT_IN = {
     "type": "object",
+    "description": ("Rules the schema cannot state: fee + credited must equal amount; no string may "
+                    "hold a lone UTF-16 surrogate. Keys not listed are ignored. A key given twice "
+                    "in the body is refused (400)."),
     "required": ["txn", "provider", "account", "amount", "paid_at"],
+    "dependentRequired": {"fee": ["credited"], "credited": ["fee"]},
     "properties": {
         "txn": {**TXN, "description": "The terminal's transaction number: its idempotency key."},
-        "provider": {"type": "string", "maxLength": 64, "example": "mts"},
-        "account": {"type": "string", "maxLength": 64, "example": "9161234567"},
-        "amount": {**AMOUNT, "description": "Cash taken; greater than zero."},
+        "provider": _text(64, example="mts"),
+        "account": _text(64, example="9161234567"),
+        "amount": {**POSITIVE_AMOUNT, "description": "Cash taken; greater than zero."},
         "fee": {**AMOUNT, "description": "Printed fee; with credited, must add up to amount."},
-        "credited": {**AMOUNT, "description": "Printed sum for the provider; with fee."},
-        "paid_at": {**ISO_TIME, "description": "When the customer paid, with an offset."},
-        "fields": {"type": "object", "maxProperties": 32,
-                   "additionalProperties": {"type": "string", "maxLength": 255}},
+        "credited": {**AMOUNT, "description": "Printed sum for the provider; with fee, must add up to amount."},
+        "paid_at": {**PAID_AT, "description": "When the customer paid, with an offset (at most +-15:59)."},
+        "fields": {"type": ["object", "null"], "maxProperties": 32, "propertyNames": _text(64),
+                   "additionalProperties": _text(255, allow_empty=True)},
     },
 }
 
@@ -75,7 +111,7 @@ PAYMENT_OUT = {
         "txn": TXN,
         "status": {"type": "string",
                    "enum": ["accepted", "held", "processing", "succeeded", "failed", "cancelled"]},
-        "reason": {"type": "string", "description": "Why held or failed (stable code).",
+        "reason": {"type": "string", "description": "Why held, failed or cancelled (stable code).",
                    "enum": ["terminal_blocked", "insufficient_balance", "provider_disabled", "unknown_provider",
                             "account_format", "amount_out_of_limits", "amount_below_minimum",
                             "blacklisted_account", "no_route", "declined"]},
@@ -119,27 +155,31 @@ CONFIG = {
                 "label": {"type": "string"}, "format": {"type": "string", "description": "Regex, full match."},
                 "example": {"type": "string"}}},
             "limits": {"type": "object", "properties": {"min": AMOUNT, "max": AMOUNT}},
-            "fee": {"type": "object", "nullable": True, "description":
+            "fee": {"type": ["object", "null"], "description":
                     "fee = max(amount * percent / 100 + fixed, minimum), at most amount, rounded half-up.",
                     "properties": {"percent": {"type": "string"}, "fixed": AMOUNT, "minimum": AMOUNT,
-                                   "valid_to": {**ISO_TIME, "nullable": True}}},
-            "logo": {"type": "string", "nullable": True}}}},
-        "theme": {"type": "object", "nullable": True},
+                                   "valid_to": {**ISO_TIME, "type": ["string", "null"]}}},
+            "logo": {"type": ["string", "null"]}}}},
+        "theme": {"type": ["object", "null"]},
         "ads": {"type": "array", "items": {"type": "object"}},
         "config_version": {"type": "string"},
-        "last_txn": {**TXN, "nullable": True,
+        "last_txn": {**TXN, "type": ["string", "null"],
                      "description": "Highest txn held from this terminal (by number); null when none."},
     },
 }
 
+DEVICE_VALUE = {"anyOf": [_text(255, allow_empty=True), {"type": "integer", "minimum": -10**12, "maximum": 10**12},
+                          {"type": "boolean"}, {"type": "null"}]}
+
 HEARTBEAT_IN = {
     "type": "object",
+    "description": "All parts optional; a part left out keeps its last value.",
     "properties": {
-        "software_version": {"type": "string", "maxLength": 40},
-        "devices": {"type": "object", "maxProperties": 32, "example": {
+        "software_version": _text(40, allow_empty=True),
+        "devices": {"type": "object", "maxProperties": 32, "propertyNames": _text(64), "example": {
             "bill_validator": {"state": "ok", "error": ""}, "printer": {"state": "ok", "paper": "low"}},
-            "additionalProperties": {"type": "object", "additionalProperties": {
-                "oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}], "nullable": True}}},
+            "additionalProperties": {"type": "object", "maxProperties": 16, "propertyNames": _text(64),
+                                     "additionalProperties": DEVICE_VALUE}},
         "cash": {"type": "object", "properties": {
             "notes": {"type": "integer", "minimum": 0, "maximum": 1000000}, "amount": AMOUNT}},
     },
@@ -160,7 +200,7 @@ def _header_scheme(name, description):
 
 
 SCHEMA = {
-    "openapi": "3.0.3",
+    "openapi": "3.1.0",
     "info": {
         "title": "KIT terminal API",
         "version": "1.0.0",
@@ -192,8 +232,8 @@ SCHEMA = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["terminal", "code", "public_key"],
                 "properties": {"terminal": {"type": "string", "pattern": "^[0-9]{1,20}$"},
-                               "code": {"type": "string", "example": "1234-5678-9012"},
-                               "public_key": {"type": "string", "format": "byte",
+                               "code": _text(64, example="1234-5678-9012"),
+                               "public_key": {"type": "string", "pattern": "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$",
                                               "description": "base64 of the raw 32-byte Ed25519 public key"}}}}}},
             "responses": {
                 "200": _json({"type": "object", "required": ["terminal", "server_time"],
@@ -201,8 +241,7 @@ SCHEMA = {
                              "Enrolled; the key replaces any old one."),
                 **INVALID,
                 "403": _error_response(Code.ENROLLMENT_DENIED),
-                "405": _error_response(Code.METHOD_NOT_ALLOWED),
-                "413": _error_response(Code.TOO_LARGE),
+                **COMMON_ERRORS,
             },
         }},
         "/payments": {"post": {
@@ -229,7 +268,7 @@ SCHEMA = {
                 "200": _json({"type": "object", "required": ["results"], "properties": {"results": {
                     "type": "array", "items": {"type": "object", "required": ["txn", "http_status", "body"],
                                                "properties": {
-                                                   "txn": {"type": "string", "nullable": True},
+                                                   "txn": {"type": ["string", "null"]},
                                                    "http_status": {"type": "integer"},
                                                    "body": {"oneOf": [_ref("Payment"), _ref("Error")]}}}}}},
                              "One result per payment, in order."),
@@ -280,7 +319,9 @@ SCHEMA = {
             "operationId": "openapi",
             "security": [],
             "responses": {"200": {"description": "OpenAPI 3 document.",
-                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+                                  "content": {"application/json": {"schema": {"type": "object"}}}},
+                          "405": _error_response(Code.METHOD_NOT_ALLOWED),
+                          "411": _error_response(Code.LENGTH_REQUIRED)},
         }},
     },
 }

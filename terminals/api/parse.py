@@ -6,7 +6,7 @@ is a 400 here, never a 500 later.
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from payments.services import PaymentRequest
@@ -19,26 +19,49 @@ TERMINAL_RE = re.compile(r"[0-9]{1,20}")
 # Control characters and UTF-16 surrogates: neither PostgreSQL text nor UTF-8 takes them all.
 BAD_CHARS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 MAX_FIELDS = 32
+MAX_OFFSET = timedelta(hours=15, minutes=59)
 BATCH_MAX = 500
 
 
 def json_body(request) -> dict:
-    """The request body as a JSON object (UTF-8, no NaN/Infinity, bounded numbers)."""
+    """The request body as a JSON object (UTF-8, no NaN/Infinity, no duplicate keys, bounded numbers).
+
+    Content-Type must say application/json (parameters such as charset aside): a body sent
+    without it is refused with 415 rather than guessed at.
+    """
     ctype = request.META.get("CONTENT_TYPE", "")
-    if ctype and ctype.split(";", 1)[0].strip().lower() != "application/json":
-        raise ApiError(Code.INVALID, "The body must be JSON (Content-Type: application/json).",
-                       fields={"content_type": "must be application/json"})
+    if ctype.split(";", 1)[0].strip().lower() != "application/json":
+        raise ApiError(Code.UNSUPPORTED_MEDIA_TYPE, fields={"content_type": "must be application/json"})
     raw = request.body
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(Code.INVALID, "The body is not UTF-8.", fields={"body": "not UTF-8"}) from None
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+    except DuplicateKey as exc:
+        # A proxy or a kiosk library may read the first of two equal keys, we would read the last.
+        raise ApiError(Code.INVALID, "The body has a key twice.",
+                       fields={"body": f"duplicate key {str(exc)[:64]!r}"}) from None
     except (ValueError, RecursionError):
         raise ApiError(Code.INVALID, "The body is not valid JSON.", fields={"body": "not JSON"}) from None
     if not isinstance(doc, dict):
         raise ApiError(Code.INVALID, "The body must be a JSON object.", fields={"body": "not an object"})
+    return doc
+
+
+class DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list) -> dict:
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
     return doc
 
 
@@ -73,6 +96,8 @@ def timestamp(value) -> datetime | None:
         dt.astimezone(UTC)  # years 1 and 9999 with an offset overflow here, not in the database
     except (ValueError, OverflowError):
         return None
+    if abs(dt.utcoffset()) > MAX_OFFSET:
+        return None  # PostgreSQL refuses offsets beyond 15:59 (Python takes up to 23:59)
     if not 2000 <= dt.year <= 2999:
         return None
     return dt

@@ -6,6 +6,7 @@ import json
 import logging
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseNotModified
 from django.views.decorators.csrf import csrf_exempt
 
@@ -22,6 +23,13 @@ from .openapi import SCHEMA
 log = logging.getLogger(__name__)
 
 
+# A database outage is short (a failover, a restart): the kiosk keeps the payment and retries.
+RETRY_AFTER_SECONDS = 5
+# Connection-level database failures (refused, reset, closed, pool timeout): the request was
+# fine and must be sent again, so 503, never 500.
+DB_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
 def api(*, methods: tuple[str, ...], signed: bool = True, blocked_ok: bool = False):
     """Wrap a view: method check, signature, blocked terminals, one error shape, no HTML 500."""
 
@@ -32,6 +40,10 @@ def api(*, methods: tuple[str, ...], signed: bool = True, blocked_ok: bool = Fal
             try:
                 if request.method not in methods:
                     raise ApiError(Code.METHOD_NOT_ALLOWED, f"Use {' or '.join(methods)}.")
+                if "HTTP_TRANSFER_ENCODING" in request.META:
+                    # Django reads a body by Content-Length only: a chunked one would arrive empty
+                    # and fail as a bad signature, which tells the kiosk nothing.
+                    raise ApiError(Code.LENGTH_REQUIRED)
                 if signed:
                     terminal = authenticate(request)
                     if terminal.status == terminal.Status.BLOCKED and not blocked_ok:
@@ -45,6 +57,10 @@ def api(*, methods: tuple[str, ...], signed: bool = True, blocked_ok: bool = Fal
                 return response
             except RequestDataTooBig:
                 return render.error(ApiError(Code.TOO_LARGE))
+            except DB_UNAVAILABLE:
+                log.warning("terminal API %s %s: database unavailable", request.method, request.path,
+                            exc_info=True)
+                return unavailable()
             except Exception:
                 log.exception("terminal API %s %s failed", request.method, request.path)
                 return render.error(ApiError(Code.INTERNAL))
@@ -52,6 +68,13 @@ def api(*, methods: tuple[str, ...], signed: bool = True, blocked_ok: bool = Fal
         return inner
 
     return wrap
+
+
+def unavailable():
+    """503 `unavailable` with Retry-After: the request was good, the database was not there."""
+    response = render.error(ApiError(Code.UNAVAILABLE))
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _accept_one(terminal, item) -> tuple[int, dict]:
@@ -65,6 +88,24 @@ def _accept_one(terminal, item) -> tuple[int, dict]:
         err = ApiError(Code.TXN_CONFLICT, str(exc))
         return err.status, err.body()
     return (201 if created else 200), render.payment(payment, terminal)
+
+
+def _batch_item(terminal, item) -> tuple[int, dict]:
+    """One batch item; any failure but a database outage is that item's own answer.
+
+    An unexpected exception becomes the item's 500 `internal` (logged with its txn) and the
+    next items are still processed. A database outage is the whole batch's 503: nothing after
+    it could be recorded either, and the retried batch answers the recorded items with 200.
+    """
+    try:
+        return _accept_one(terminal, item)
+    except DB_UNAVAILABLE:
+        raise
+    except Exception:
+        txn = item.get("txn") if isinstance(item, dict) else None
+        log.exception("terminal %s: batch item txn=%r failed", terminal.number, txn)
+        err = ApiError(Code.INTERNAL)
+        return err.status, err.body()
 
 
 @api(methods=("POST",), signed=False)
@@ -88,7 +129,7 @@ def payments_batch(request, terminal):
     items = parse.batch(parse.json_body(request))
     results = []
     for item in items:
-        status, body = _accept_one(terminal, item)
+        status, body = _batch_item(terminal, item)
         txn = item.get("txn") if isinstance(item, dict) else None
         results.append({"txn": txn if isinstance(txn, str) and len(txn) <= 64 else None,
                         "http_status": status, "body": body})

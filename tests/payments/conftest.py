@@ -48,6 +48,12 @@ class Broker:
 
         return apply_async
 
+    def depth(self, queue: str) -> int | None:
+        if self.down:
+            return None
+        gateway = {"payments.tasks.submit_payment", "payments.tasks.poll_payment"}
+        return sum(1 for name, _ in self.sent if name in gateway) if queue == "gateway" else 0
+
     def run(self) -> int:
         from payments import tasks
 
@@ -126,6 +132,8 @@ def broker(monkeypatch):
     b = Broker()
     for task in (tasks.submit_payment, tasks.poll_payment, tasks.resume_held):
         monkeypatch.setattr(task, "apply_async", b.sender(task.name))
+    # The sweeper asks the broker how many gateway messages still wait: these, not yet run.
+    monkeypatch.setattr("payments.services.sweep.queue_depth", b.depth)
     return b
 
 

@@ -97,6 +97,7 @@ def test_concurrent_sweepers_enqueue_a_due_payment_once(terminal, monkeypatch):
             sent.append(tuple(args))
 
     monkeypatch.setattr(tasks.submit_payment, "apply_async", record)
+    monkeypatch.setattr("payments.services.sweep.queue_depth", lambda queue: 0)  # nothing waits in the queue
     req = PaymentRequest(txn="700700", provider_code="mts", account="9167770000", amount=Decimal("50.00"),
                          paid_at=timezone.now())
     p, _ = payment_accept(terminal=terminal, request=req)

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from payments.models import Attempt
 from payments.services import submit as submit_mod
@@ -156,3 +157,53 @@ def test_a_payment_held_for_a_disabled_provider_resumes_when_it_is_enabled(engin
     engine.broker.run()
     p = engine.drive(p)
     assert p.status == "succeeded"
+
+
+def test_a_backlog_of_200_with_workers_stopped_past_the_lease_is_not_enqueued_again(
+        engine, django_capture_on_commit_callbacks):
+    from payments.models import Payment
+
+    with django_capture_on_commit_callbacks(execute=True):
+        payments = [engine.accept(account=f"91600{i:05d}") for i in range(200)]
+    assert len(engine.broker.sent) == 200  # the acceptances' own messages, waiting in the queue
+    sweeps_with_an_expired_lease = 0
+    for _ in range(15):  # workers stopped for 150 s: past the 20 s and 60 s leases
+        engine.clock.advance(10)
+        if Payment.objects.filter(status="accepted", leased_until__lte=timezone.now()).exists():
+            sweeps_with_an_expired_lease += 1
+        engine.sweep()
+    assert sweeps_with_an_expired_lease > 0
+    published = len(engine.broker.sent)
+    engine.broker.run()  # workers start
+    for _ in range(5):
+        engine.clock.advance(10)
+        engine.sweep()
+        published += len(engine.broker.sent)
+        engine.broker.run()
+    assert published <= 200 + sweeps_with_an_expired_lease
+    assert published == 200
+    for p in payments:
+        p.refresh_from_db()
+    assert {p.status for p in payments} == {"succeeded"}
+    assert Attempt.objects.filter(payment__in=payments).count() == 200
+
+
+def test_expired_leases_beyond_the_queue_depth_are_sent_again_oldest_first(engine):
+    first = engine.accept(account="9160000031")
+    engine.clock.advance(1)
+    second = engine.accept(account="9160000032")
+    engine.broker.sent.append(("payments.tasks.submit_payment", (second.pk,)))  # one still waits
+    engine.clock.advance(30)
+    assert engine.sweep()["submit"] == 1
+    assert engine.broker.sent[-1] == ("payments.tasks.submit_payment", (first.pk,))
+
+
+def test_a_lease_expired_longer_than_the_queue_max_wait_is_sent_again_behind_any_backlog(engine, settings):
+    settings.KIT_QUEUE_MAX_WAIT_SECONDS = 600
+    p = engine.accept(account="9160000033")
+    engine.broker.sent.extend([("payments.tasks.poll_payment", (0,))] * 50)  # others' messages
+    engine.clock.advance(30)
+    assert engine.sweep()["submit"] == 0  # its message may be among the 50
+    engine.clock.advance(600)
+    assert engine.sweep()["submit"] == 1
+    assert engine.broker.sent[-1] == ("payments.tasks.submit_payment", (p.pk,))

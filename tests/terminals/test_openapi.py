@@ -44,12 +44,12 @@ def test_the_schema_names_the_four_signature_headers(schema):
 
 
 def test_a_payment_answer_matches_the_schema(kiosk, schema):
-    from openapi_schema_validator import OAS30Validator
+    from openapi_schema_validator import OAS31Validator
 
     from .conftest import payment
 
     body = kiosk.post_payment(payment(txn="1")).json()
     resolver_schema = {**schema["components"]["schemas"]["Payment"], "components": schema["components"]}
-    OAS30Validator(resolver_schema).validate(body)
+    OAS31Validator(resolver_schema).validate(body)
     config_schema = {**schema["components"]["schemas"]["Config"], "components": schema["components"]}
-    OAS30Validator(config_schema).validate(kiosk.config().json())
+    OAS31Validator(config_schema).validate(kiosk.config().json())

@@ -267,11 +267,13 @@ def test_a_body_that_is_not_a_json_object_is_400_invalid(kiosk, body):
     assert code_of(response) == "invalid"
 
 
-def test_a_body_that_is_not_json_by_content_type_is_400_invalid(kiosk):
+def test_a_body_that_is_not_json_by_content_type_is_415_unsupported_media_type(kiosk):
     body = kiosk.encode(payment(txn="5"))
     response = kiosk.request("POST", "/payments", body, content_type="text/plain")
-    assert response.status_code == 400
+    assert response.status_code == 415
+    assert code_of(response) == "unsupported_media_type"
     assert "content_type" in fields_of(response)
+    assert not Payment.objects.exists()
 
 
 def test_a_body_over_the_size_limit_is_413(kiosk, settings):

@@ -1,0 +1,34 @@
+"""gunicorn settings read from the working directory by every `gunicorn kit.wsgi` (make run, bench,
+Dockerfile, docker-compose): command-line flags still win.
+
+What gunicorn refuses before Django sees the request (a request line over the limit, a
+malformed request line or header, a header section too large) is answered in the terminal
+API's JSON error shape instead of gunicorn's HTML page, so a kiosk reads the same
+`{"error": {"code", "message"}}` whatever refused it.
+"""
+
+import json
+
+from gunicorn import util
+
+# The longest request line gunicorn accepts (its own maximum): an API path with its query is
+# far shorter; anything longer is refused as 400 `invalid` in JSON.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+_CODES = {400: "invalid", 403: "invalid", 431: "too_large", 501: "invalid"}
+
+
+def json_error(sock, status_int, reason, mesg):
+    """gunicorn's util.write_error, writing the API's error shape (one line of JSON)."""
+    code = _CODES.get(status_int, "internal")
+    body = json.dumps({"error": {"code": code, "message": f"{reason}: {mesg}" if mesg else reason}}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode("latin-1")
+    util.write_nonblock(sock, head + body)
+
+
+# The workers call util.write_error by module attribute; the config file runs in the master
+# before they fork, so they inherit this.
+util.write_error = json_error
