@@ -33,7 +33,7 @@ run: demo
 	$(PY) manage.py collectstatic --noinput -v 0
 	@echo "KIT on http://$(HOST):$(PORT)/  (demo users admin, support, senior, dealer, subdealer; password kit-demo)"
 	@trap 'kill 0' INT TERM EXIT; \
-	  .venv/bin/gunicorn kit.wsgi -c kit/gunicorn_conf.py -b $(HOST):$(PORT) -k gthread --workers 2 --threads 16 --timeout 60 & \
+	  .venv/bin/gunicorn kit.wsgi -b $(HOST):$(PORT) -k gthread --workers 2 --threads 16 --timeout 60 & \
 	  .venv/bin/celery -A kit worker -Q default,gateway --concurrency 4 --pool threads -l info & \
 	  .venv/bin/celery -A kit beat -l info -s var/celerybeat-schedule & \
 	  wait

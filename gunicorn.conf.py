@@ -8,6 +8,10 @@ API's JSON error shape instead of gunicorn's HTML page, so a kiosk reads the sam
 """
 
 import json
+import os
+from pathlib import Path
+
+import environ
 
 from gunicorn import util
 
@@ -32,3 +36,20 @@ def json_error(sock, status_int, reason, mesg):
 # The workers call util.write_error by module attribute; the config file runs in the master
 # before they fork, so they inherit this.
 util.write_error = json_error
+
+# Which forwarded headers gunicorn believes: its own default trusts X-Forwarded-Proto from
+# 127.0.0.1, so a spoofed `X-Forwarded-Proto: https` sent to a local port would skip the HTTPS
+# redirect. Only a configured proxy (KIT_BEHIND_PROXY on, its addresses in KIT_PROXY_ADDRESSES)
+# is believed; with the setting off the list is empty.
+
+
+_env = environ.Env()
+environ.Env.read_env(
+    _env.str("KIT_ENV_FILE", default=str(Path(__file__).resolve().parent / ".env")), overwrite=False
+)
+
+if _env.bool("KIT_BEHIND_PROXY", default=False):
+    forwarded_allow_ips = _env.str("KIT_PROXY_ADDRESSES", default="127.0.0.1,::1")
+else:
+    forwarded_allow_ips = ""
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kit.settings")

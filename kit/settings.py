@@ -269,7 +269,7 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if KIT_TLS
 SECURE_HSTS_INCLUDE_SUBDOMAINS = KIT_TLS
 SECURE_HSTS_PRELOAD = KIT_TLS
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto and appends X-Forwarded-For.
-# Off: no forwarded header is believed, by Django or by gunicorn (kit/gunicorn_conf.py).
+# Off: no forwarded header is believed, by Django or by gunicorn (gunicorn.conf.py).
 KIT_BEHIND_PROXY = env.bool("KIT_BEHIND_PROXY", default=False)
 if KIT_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -83,7 +83,7 @@ fi
 
 if [ "${BENCH_SKIP_API:-0}" != "1" ]; then
 echo "== (a) terminal API vs (b) minimal view: gunicorn gthread, $WORKERS workers x $THREADS threads, $REQUESTS requests, $CONCURRENCY connections"
-.venv/bin/gunicorn kit.wsgi -c kit/gunicorn_conf.py -b "127.0.0.1:$PORT" -k gthread --workers "$WORKERS" --threads "$THREADS" \
+.venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$PORT" -k gthread --workers "$WORKERS" --threads "$THREADS" \
   --timeout 60 --log-level warning & PIDS+=($!)
 wait_up "$PORT"
 PLAIN=$($PY bench/load.py plain --port "$PORT" --requests "$REQUESTS" --concurrency "$CONCURRENCY" --json)
@@ -107,7 +107,7 @@ echo "== (c) submissions through Celery ($CELERY_PROCS processes, $CELERY_CONCUR
 # give theirs back to the process's pool), so a small pool per process keeps both sides well
 # under PostgreSQL's default 100 connections, and nobody pays a connection set-up per request.
 export DB_POOL_MAX_SIZE="${BENCH_DB_POOL:-6}"
-.venv/bin/gunicorn kit.wsgi -c kit/gunicorn_conf.py -b "127.0.0.1:$SIM_PORT" -k gthread --workers "$SIM_WORKERS" --threads "$(( CELERY_CONCURRENCY / SIM_WORKERS + 4 ))" \
+.venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$SIM_PORT" -k gthread --workers "$SIM_WORKERS" --threads "$(( CELERY_CONCURRENCY / SIM_WORKERS + 4 ))" \
   --timeout 60 --log-level warning & PIDS+=($!)
 wait_up "$SIM_PORT"
 # Drop the submissions the API run queued: this part times only its own payments.
