@@ -178,6 +178,8 @@ KIT_BREAKER_THRESHOLD = env.int("KIT_BREAKER_THRESHOLD", default=10)
 KIT_BREAKER_COOLDOWN_SECONDS = env.float("KIT_BREAKER_COOLDOWN_SECONDS", default=30.0)
 # The online check (`payment_check`): a short read timeout, the kiosk is waiting.
 KIT_CHECK_TIMEOUT_SECONDS = env.float("KIT_CHECK_TIMEOUT_SECONDS", default=3.0)
+# /checks: a definite answer (ok true/false) is reused this long per provider + account + amount.
+KIT_CHECK_CACHE_SECONDS = env.int("KIT_CHECK_CACHE_SECONDS", default=60)
 # `make bench` only: mounts a minimal one-row-insert view under /bench/ for comparison.
 KIT_BENCH = env.bool("KIT_BENCH", default=False)
 
