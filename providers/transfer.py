@@ -384,8 +384,11 @@ def catalogue_import(*, name: str, raw: bytes, dry_run: bool = False, actor: str
     dealers: dict[str, list[Dealer]] = {}
     for d in Dealer.objects.exclude(inn=""):
         dealers.setdefault(d.inn, []).append(d)
-    categories = {c.code for c in Category.objects.all()} | {r["code"] for _, _, r in parsed["categories"]}
-    providers = set(Provider.objects.values_list("code", flat=True)) | {r["code"] for _, _, r in parsed["providers"]}
+    # Codes of every row in the file, also of rows with an error: a bad provider row is reported once,
+    # not again at each of its fields, rules and routes.
+    categories = {c.code for c in Category.objects.all()} | {r.get("code") for _, r in tables.get("categories", [])}
+    providers = (set(Provider.objects.values_list("code", flat=True))
+                 | {r.get("code") for _, r in tables.get("providers", [])})
 
     def ref(file, line, row, col, known, what):
         value = row.get(col)
