@@ -125,6 +125,15 @@ class KioskClient:
     def heartbeat(self, state: dict | None = None, **kw) -> httpx.Response:
         return self.call("POST", "/heartbeat", state or {}, **kw)
 
+    def phone(self, number: str, **kw) -> httpx.Response:
+        """The operator of a mobile number (+79161234567, 89161234567 or 9161234567)."""
+        return self.call("GET", f"/phone/{number}", **kw)
+
+    def check(self, provider: str, account: str, amount: str, fields: dict | None = None, **kw) -> httpx.Response:
+        """Ask whether the account would be paid, before taking the cash (`amount` as "100.00")."""
+        doc = {"provider": provider, "account": account, "amount": amount, "fields": fields or {}}
+        return self.call("POST", "/checks", doc, **kw)
+
     def openapi(self) -> httpx.Response:
         return self.request("GET", "/openapi.json", sign=False)
 

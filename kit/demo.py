@@ -13,12 +13,36 @@ from dealers.services import dealer_create, dealer_topup
 from gateways.models import Gateway, Route
 from gateways.services import simulator_provision
 from kit.roles import ADMIN, DEALER, SENIOR, SUPPORT, roles_sync
-from providers.models import Category, FeeRule, Provider, RewardRule
+from providers.models import Category, FeeRule, OperatorProvider, Provider, ProviderField, RewardRule
 from terminals.models import Terminal
 
 DEMO_PASSWORD = "kit-demo"
 
-CATEGORIES = [("mobile", "Мобильная связь", 1), ("internet", "Интернет и ТВ", 2), ("utilities", "ЖКХ", 3)]
+CATEGORIES = [("mobile", "Мобильная связь", 1, "phone"), ("internet", "Интернет и ТВ", 2, "wifi"),
+              ("utilities", "ЖКХ", 3, "house")]
+
+# code -> legal name, INN, check online first, offline max (None: no offline payments; "" : up to max)
+LEGAL = {
+    "mts": ("ПАО «МТС»", "7740000076", False, ""),
+    "beeline": ("ПАО «ВымпелКом»", "7713076301", False, ""),
+    "megafon": ("ПАО «МегаФон»", "7812014560", False, ""),
+    "tele2": ("ООО «Т2 Мобайл»", "7743895280", False, ""),
+    "rostelecom": ("ПАО «Ростелеком»", "7707049388", True, "5000.00"),
+    "mosenergosbyt": ("ПАО «Мосэнергосбыт»", "7736520080", False, "15000.00"),
+    "demo-isp": ("ООО «ДомНет» (демо)", "7700000099", True, None),
+}
+
+# Extra account fields: provider -> [(name, label, label_en, regex, example, mask, required)]. Optional in
+# the demo so a payment of the account alone stays valid; the example keeps any last four digits.
+FIELDS = {
+    "mosenergosbyt": [("period", "Период оплаты (ММГГГГ)", "Billing period (MMYYYY)",
+                       r"(0[1-9]|1[0-2])[0-9]{4}", "112026", "99 9999", False)],
+    "rostelecom": [("contract", "Номер договора", "Contract number", r"[0-9]{6,12}", "123456789", "", False)],
+}
+
+# The operators' INNs in the numbering plan -> our providers (never matched by the operator's name).
+OPERATOR_INNS = [("7740000076", "mts", "ПАО «Мобильные ТелеСистемы»"), ("7713076301", "beeline", "ПАО «ВымпелКом»"),
+                 ("7812014560", "megafon", "ПАО «МегаФон»"), ("7743895280", "tele2", "ООО «Т2 Мобайл»")]
 
 # code, name, category, label, format, example, min, max, fee % , fee min, reward %
 PROVIDERS = [
@@ -85,19 +109,30 @@ def demo_load() -> dict:
                   support_phone="8 800 000-00-02")
 
     cats = {}
-    for code, name, pos in CATEGORIES:
-        cats[code], _ = Category.objects.get_or_create(code=code, defaults={"name": name, "position": pos})
+    for code, name, pos, icon in CATEGORIES:
+        cats[code], _ = Category.objects.get_or_create(code=code, defaults={"name": name, "position": pos,
+                                                                            "icon": icon})
     since = timezone.now().replace(year=2020, month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
     providers = []
     for code, name, cat, label, fmt, example, lo, hi, fee_pct, fee_min, reward_pct in PROVIDERS:
+        legal_name, inn, check, offline = LEGAL[code]
         provider, created = Provider.objects.get_or_create(code=code, defaults=dict(
             name=name, category=cats[cat], account_label=label, account_format=fmt, account_example=example,
-            min_amount=Decimal(lo), max_amount=Decimal(hi)))
+            min_amount=Decimal(lo), max_amount=Decimal(hi), legal_name=legal_name, inn=inn, check_required=check,
+            offline_allowed=offline is not None, offline_max_amount=Decimal(offline) if offline else None))
         if created:
+            for pos, (fname, flabel, flabel_en, regex, fexample, mask, required) in enumerate(FIELDS.get(code, [])):
+                ProviderField.objects.create(provider=provider, position=pos, name=fname, label=flabel,
+                                             label_en=flabel_en, regex=regex, example=fexample, mask=mask,
+                                             required=required)
             FeeRule.objects.create(provider=provider, percent=Decimal(fee_pct), minimum=Decimal(fee_min),
                                    valid_from=since)
             RewardRule.objects.create(provider=provider, percent=Decimal(reward_pct), valid_from=since)
         providers.append(provider)
+
+    for inn, pcode, note in OPERATOR_INNS:
+        OperatorProvider.objects.get_or_create(inn=inn, defaults={"provider": Provider.objects.get(code=pcode),
+                                                                  "note": note})
 
     base = settings.KIT_SIMULATOR_BASE_URL.rstrip("/")
     gateways = {}

@@ -200,6 +200,8 @@ KIT_OFFLINE_MINUTES = env.float("KIT_OFFLINE_MINUTES", default=10.0)
 KIT_HEARTBEAT_KEEP_DAYS = env.float("KIT_HEARTBEAT_KEEP_DAYS", default=7.0)
 # Exports of at most this many rows are built at once in the request; larger XLSX go to a worker.
 KIT_EXPORT_INLINE_ROWS = env.int("KIT_EXPORT_INLINE_ROWS", default=10000)
+# /checks: a definite answer (ok true/false) is reused this long per provider + account + amount.
+KIT_CHECK_CACHE_SECONDS = env.int("KIT_CHECK_CACHE_SECONDS", default=60)
 # `make bench` only: mounts a minimal one-row-insert view under /bench/ for comparison.
 KIT_BENCH = env.bool("KIT_BENCH", default=False)
 

@@ -19,7 +19,9 @@ from django.conf import settings
 
 from kit.money import ZERO, percent_of, rub
 
-from .models import BlacklistedAccount, FeeRule, Provider, RewardRule
+from django.utils import timezone
+
+from .models import BlacklistedAccount, FeeRule, Provider, ProviderField, RewardRule
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,9 @@ class Snapshot:
     providers: dict[str, Provider]
     fee_rules: dict[int, list[FeeRule]]        # provider id -> rules, newest valid_from first
     reward_rules: dict[int, list[RewardRule]]
-    blacklist: frozenset[tuple[int | None, str]]
+    blacklist: frozenset[tuple[int | None, str]]   # exact entries without expiry
+    fields: dict[int, list[ProviderField]] = field(default_factory=dict)  # provider id -> extra fields, in order
+    blacklist_rules: tuple = ()  # (provider id | None, kind, value, compiled | None, expires_at | None)
     loaded_at: float = field(default_factory=time.monotonic)
 
 
@@ -62,14 +66,39 @@ def snapshot() -> Snapshot:
     with _lock:
         if _snapshot is not None and ttl > 0 and time.monotonic() - _snapshot.loaded_at < ttl:
             return _snapshot
-        fresh = Snapshot(
-            providers={p.code: p for p in Provider.objects.select_related("category")},
-            fee_rules=_rules(FeeRule),
-            reward_rules=_rules(RewardRule),
-            blacklist=frozenset(BlacklistedAccount.objects.values_list("provider_id", "account")),
-        )
+        fresh = snapshot_load()
         _snapshot = fresh
         return fresh
+
+
+def snapshot_load() -> Snapshot:
+    """The catalogue read now (five queries): what acceptance, checks and previews judge by."""
+    fields: dict[int, list[ProviderField]] = {}
+    for f in ProviderField.objects.order_by("provider_id", "position", "name"):
+        fields.setdefault(f.provider_id, []).append(f)
+    exact, rules = set(), []
+    now = timezone.now()
+    for entry in BlacklistedAccount.objects.exclude(expires_at__lte=now).order_by("pk"):
+        if entry.kind == BlacklistedAccount.Kind.EXACT and entry.expires_at is None:
+            exact.add((entry.provider_id, entry.account))
+            continue
+        value = entry.account
+        compiled = None
+        if entry.kind == BlacklistedAccount.Kind.PHONE:
+            value = phone_normalize(value) or value
+        elif entry.kind == BlacklistedAccount.Kind.PATTERN:
+            compiled = _pattern(value)
+            if compiled is None:
+                continue
+        rules.append((entry.provider_id, entry.kind, value, compiled, entry.expires_at))
+    return Snapshot(
+        providers={p.code: p for p in Provider.objects.select_related("category")},
+        fee_rules=_rules(FeeRule),
+        reward_rules=_rules(RewardRule),
+        blacklist=frozenset(exact),
+        fields=fields,
+        blacklist_rules=tuple(rules),
+    )
 
 
 def catalogue_invalidate() -> None:
@@ -138,7 +167,104 @@ def account_matches(provider: Provider, account: str) -> bool:
     return pattern is not None and pattern.fullmatch(account) is not None
 
 
+def fields_invalid(provider: Provider, account: str, fields: dict | None,
+                   snap: Snapshot | None = None) -> str | None:
+    """The name of the first account field that fails its format (`account` first), or None.
+
+    Extra fields come from the snapshot (no query); a required field that is missing or empty
+    fails, an optional one may be absent or empty. Keys the provider does not declare are ignored.
+    """
+    if not account_matches(provider, account):
+        return "account"
+    fields = fields or {}
+    for f in (snap or snapshot()).fields.get(provider.pk, ()):
+        value = fields.get(f.name, "")
+        if value == "":
+            if f.required:
+                return f.name
+            continue
+        pattern = _pattern(f.regex)
+        if pattern is None or not isinstance(value, str) or pattern.fullmatch(value) is None:
+            return f.name
+    return None
+
+
+PHONE_RE = re.compile(r"(?:\+7|8|7)?(9[0-9]{9})")
+
+
+def phone_normalize(text: str) -> str | None:
+    """A Russian mobile number in any of +79161234567, 89161234567, 79161234567, 9161234567
+    (spaces, dashes and brackets ignored) -> its ten digits 9161234567; None otherwise."""
+    if not isinstance(text, str) or len(text) > 32:
+        return None
+    compact = re.sub(r"[\s()\-]", "", text)
+    m = PHONE_RE.fullmatch(compact)
+    return m.group(1) if m else None
+
+
 def account_blacklisted(provider: Provider | None, account: str, snap: Snapshot | None = None) -> bool:
-    """Blocked for every provider, or for this one."""
-    blacklist = (snap or snapshot()).blacklist
-    return (None, account) in blacklist or (provider is not None and (provider.pk, account) in blacklist)
+    """Blocked for every provider, or for this one: exact, phone, prefix or pattern, not expired."""
+    snap = snap or snapshot()
+    blacklist = snap.blacklist
+    pid = provider.pk if provider is not None else None
+    if (None, account) in blacklist or (pid is not None and (pid, account) in blacklist):
+        return True
+    if not snap.blacklist_rules:
+        return False
+    now = timezone.now()
+    phone = None
+    for provider_id, kind, value, compiled, expires_at in snap.blacklist_rules:
+        if provider_id is not None and provider_id != pid:
+            continue
+        if expires_at is not None and expires_at <= now:
+            continue
+        if kind == "exact":
+            hit = account == value
+        elif kind == "phone":
+            phone = phone if phone is not None else (phone_normalize(account) or "")
+            hit = phone == value
+        elif kind == "prefix":
+            hit = account.startswith(value)
+        else:
+            hit = compiled.fullmatch(account) is not None
+        if hit:
+            return True
+    return False
+
+
+# -- what each terminal offers --------------------------------------------------------------------
+def dealer_allowed_provider_ids(dealer) -> set[int] | None:
+    """Providers the dealer may offer: the intersection of the admins' lists for it and every dealer
+    above it; None when no list restricts it (every active provider). One query."""
+    from .models import DealerProviders
+
+    lists: dict[int, set[int]] = {}
+    for dealer_id, provider_id in DealerProviders.objects.filter(
+            dealer_id__in=_dealer_chain(dealer) or [dealer.pk]).values_list("dealer_id", "providers"):
+        ids = lists.setdefault(dealer_id, set())
+        if provider_id is not None:  # an empty list (LEFT JOIN): nothing allowed
+            ids.add(provider_id)
+    allowed = None
+    for ids in lists.values():
+        allowed = ids if allowed is None else allowed & ids
+    return allowed
+
+
+def terminal_providers(terminal):
+    """The providers the terminal's /config lists: its dealer's choice for it, within what the admins
+    allow the dealer and every dealer above it, active ones only; categories in order.
+
+    The allowance is a NOT EXISTS in the same query (no list of a dealer in the chain lacks the
+    provider), so /config pays no extra statement for it.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from .models import DealerProviders
+
+    through = DealerProviders.providers.through
+    lacking = DealerProviders.objects.filter(dealer_id__in=_dealer_chain(terminal.dealer) or [terminal.dealer_id]
+                                             ).exclude(Exists(through.objects.filter(
+                                                 dealerproviders_id=OuterRef("pk"), provider_id=OuterRef(OuterRef("pk")))))
+    return (terminal.providers.filter(is_active=True).exclude(Exists(lacking))
+            .select_related("category").prefetch_related("fields")
+            .order_by("category__position", "category__name", "name", "code"))

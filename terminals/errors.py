@@ -15,6 +15,7 @@ class Code(StrEnum):
     ENROLLMENT_DENIED = "enrollment_denied"  # 403: wrong, used, expired or locked enrollment code
     TERMINAL_BLOCKED = "terminal_blocked"  # 403: blocked terminal (payment posts and heartbeats excepted)
     NOT_FOUND = "not_found"  # 404
+    NUMBER_UNKNOWN = "number_unknown"  # 404: GET /phone/<number>: neither the plan nor the ported numbers know it
     METHOD_NOT_ALLOWED = "method_not_allowed"  # 405
     TXN_CONFLICT = "txn_conflict"  # 409: the txn was used for another payment
     LENGTH_REQUIRED = "length_required"  # 411: a chunked body (send Content-Length)
@@ -33,6 +34,7 @@ STATUS: dict[Code, int] = {
     Code.ENROLLMENT_DENIED: 403,
     Code.TERMINAL_BLOCKED: 403,
     Code.NOT_FOUND: 404,
+    Code.NUMBER_UNKNOWN: 404,
     Code.METHOD_NOT_ALLOWED: 405,
     Code.TXN_CONFLICT: 409,
     Code.LENGTH_REQUIRED: 411,
@@ -51,6 +53,7 @@ MESSAGES: dict[Code, str] = {
     Code.ENROLLMENT_DENIED: "Enrollment refused: the code is wrong, used, expired or locked.",
     Code.TERMINAL_BLOCKED: "The terminal is blocked.",
     Code.NOT_FOUND: "Not found.",
+    Code.NUMBER_UNKNOWN: "Neither the numbering plan nor the ported numbers know this number.",
     Code.METHOD_NOT_ALLOWED: "Method not allowed.",
     Code.TXN_CONFLICT: "This transaction number was already used for another payment.",
     Code.LENGTH_REQUIRED: "Send the body with a Content-Length (chunked bodies are not accepted).",

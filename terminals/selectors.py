@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kit.money import fmt
 from payments.models import Payment
+from providers import selectors as provider_selectors
 from providers.models import FeeRule
 
 from .models import Terminal
@@ -65,18 +66,31 @@ def terminal_config(terminal: Terminal) -> dict:
     it again. `last_txn` is added by the view (it changes with every payment).
     """
     now = timezone.now()
-    providers = list(terminal.providers.filter(is_active=True).select_related("category")
-                     .order_by("category__position", "name", "code"))
+    providers = list(provider_selectors.terminal_providers(terminal))
     fees = _fee_rules_in_force(providers, terminal.dealer, now)
-    items = []
+    items, categories = [], {}
     for p in providers:
         rule = fees.get(p.pk)
+        categories.setdefault(p.category.code, {"code": p.category.code, "name": p.category.name,
+                                                "icon": p.category.icon, "position": p.category.position})
+        fields = [{"name": "account", "label": p.account_label, "label_en": p.account_label_en,
+                   "format": p.account_format, "example": p.account_example, "mask": p.account_mask,
+                   "required": True}]
+        fields += [{"name": f.name, "label": f.label, "label_en": f.label_en, "format": f.regex,
+                    "example": f.example, "mask": f.mask, "required": f.required} for f in p.fields.all()]
         items.append({
             "code": p.code,
             "name": p.name,
+            "legal_name": p.legal_name,
+            "inn": p.inn,
             "category": {"code": p.category.code, "name": p.category.name},
             "account": {"label": p.account_label, "format": p.account_format, "example": p.account_example},
+            "fields": fields,
             "limits": {"min": fmt(p.min_amount), "max": fmt(p.max_amount)},
+            "check_required": p.check_required,
+            "offline": {"allowed": p.offline_allowed,
+                        "max_amount": fmt(p.offline_max_amount if p.offline_max_amount is not None
+                                          else p.max_amount) if p.offline_allowed else None},
             "fee": None if rule is None else {
                 "percent": f"{rule.percent.normalize():f}", "fixed": fmt(rule.fixed), "minimum": fmt(rule.minimum),
                 "valid_to": rule.valid_to.isoformat() if rule.valid_to else None,
@@ -89,11 +103,13 @@ def terminal_config(terminal: Terminal) -> dict:
             "number": terminal.number,
             "address": terminal.address,
             "dealer": dealer.name,
+            "dealer_inn": dealer.inn,
             "support_phone": dealer.support_phone,
             "time_zone": dealer.time_zone,
             "currency": "RUB",
             "heartbeat_seconds": HEARTBEAT_SECONDS,
         },
+        "categories": list(categories.values()),
         "providers": items,
         "theme": None,
         "ads": [],

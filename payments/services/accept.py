@@ -64,8 +64,11 @@ def _existing(terminal, req: PaymentRequest, digest: str) -> Payment | None:
     return payment
 
 
-def _judge(terminal, req: PaymentRequest, provider, now, snap):
-    """Amounts, flags, and the status and reason the payment starts with (before the balance)."""
+def _judge(terminal, req: PaymentRequest, provider, now, snap, detail: dict):
+    """Amounts, flags, and the status and reason the payment starts with (before the balance).
+
+    Adds to `detail` what the first event should say beyond the reason (the failing field).
+    """
     dealer = terminal.dealer
     flags = []
     if req.paid_at - now > CLOCK_SKEW_TOLERANCE:
@@ -87,7 +90,9 @@ def _judge(terminal, req: PaymentRequest, provider, now, snap):
     reward = q.reward if credited == q.credited else catalogue.reward_for(
         provider=provider, dealer=dealer, credited=credited, at=req.paid_at, snap=snap)
 
-    if not catalogue.account_matches(provider, req.account):
+    bad_field = catalogue.fields_invalid(provider, req.account, req.fields, snap)
+    if bad_field is not None:
+        detail["field"] = bad_field  # the event names the field support must correct
         return amount, fee, credited, reward, flags, Status.FAILED, Reason.ACCOUNT_FORMAT
     if catalogue.account_blacklisted(provider, req.account, snap):
         return amount, fee, credited, reward, flags, Status.FAILED, Reason.BLACKLISTED_ACCOUNT
@@ -127,7 +132,8 @@ def payment_accept(*, terminal, request: PaymentRequest) -> tuple[Payment, bool]
     now = timezone.now()
     snap = catalogue.snapshot()
     provider = catalogue.provider_by_code(request.provider_code, snap)
-    amount, fee, credited, reward, flags, status, reason = _judge(terminal, request, provider, now, snap)
+    detail: dict = {}
+    amount, fee, credited, reward, flags, status, reason = _judge(terminal, request, provider, now, snap, detail)
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
@@ -145,7 +151,7 @@ def payment_accept(*, terminal, request: PaymentRequest) -> tuple[Payment, bool]
                 payment.status, payment.reason, payment.leased_until = status, reason, None
                 payment.save(update_fields=["status", "reason", "leased_until"])
             Event.objects.create(payment=payment, from_status="", to_status=status, reason=reason,
-                                 actor=f"terminal:{terminal.number}", detail={"flags": payment.flags})
+                                 actor=f"terminal:{terminal.number}", detail={"flags": payment.flags, **detail})
             if status == Status.ACCEPTED:
                 enqueue_on_commit(submit_payment, payment.pk)
     except IntegrityError:

@@ -80,3 +80,70 @@ class _NoDealer:
 
 def _no_dealer():
     return _NoDealer()
+
+
+# -- the terminal API's /checks -------------------------------------------------------------------
+@dataclass(frozen=True)
+class CheckAnswer:
+    """What /checks answers: ok true (the gateway accepts the account), false (it or we say no),
+    None (nobody could say now: the kiosk decides)."""
+
+    ok: bool | None
+    code: str
+    message: str = ""
+    details: dict = field(default_factory=dict)
+
+    def body(self) -> dict:
+        return {"ok": self.ok, "code": self.code, "message": self.message, "details": self.details}
+
+
+def _cache_key(provider_code: str, account: str, amount: Decimal, fields: dict) -> str:
+    import hashlib
+    import json
+
+    raw = json.dumps([provider_code, account, f"{rub(amount):.2f}", fields], sort_keys=True, ensure_ascii=False)
+    return "kit:check:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def account_check(*, terminal, provider_code: str, account: str, amount: Decimal,
+                  fields: dict | None = None) -> CheckAnswer:
+    """The kiosk's question before it takes the cash: would this account be paid?
+
+    Unknown or disabled provider, a field out of format and a blacklisted account are answered
+    here without a gateway. Otherwise the provider's first available gateway is asked (with
+    KIT_CHECK_TIMEOUT_SECONDS); definite answers are cached for KIT_CHECK_CACHE_SECONDS per
+    provider + account + amount (+ fields), an `unavailable` one never.
+    """
+    from django.core.cache import cache
+
+    fields = fields or {}
+    snap = catalogue.snapshot()
+    provider = catalogue.provider_by_code(provider_code, snap)
+    if provider is None:
+        return CheckAnswer(False, "unknown_provider", "No such provider.")
+    if not provider.is_active:
+        return CheckAnswer(False, "provider_disabled", "The provider does not take payments now.")
+    bad = catalogue.fields_invalid(provider, account, fields, snap)
+    if bad is not None:
+        return CheckAnswer(False, "account_format", "The field does not match its format.", {"field": bad})
+    if catalogue.account_blacklisted(provider, account, snap):
+        return CheckAnswer(False, "blacklisted", "Payments to this account are not accepted.")
+    key = _cache_key(provider.code, account, amount, fields)
+    cached = cache.get(key)
+    if cached is not None:
+        return CheckAnswer(**cached)
+    result = payment_check(provider=provider, account=account, amount=amount, dealer=terminal.dealer,
+                           terminal=terminal.number)
+    if result.status == CheckStatus.OK:
+        answer = CheckAnswer(True, "ok", result.message, dict(result.extra))
+    elif result.status == CheckStatus.DECLINED:
+        answer = CheckAnswer(False, "account_not_found", result.message,
+                             {"gateway_code": result.code, **dict(result.extra)})
+    else:
+        return CheckAnswer(None, "unavailable", result.message or "The provider cannot be asked now.",
+                           {"gateway_code": result.code} if result.code else {})
+    seconds = settings.KIT_CHECK_CACHE_SECONDS
+    if seconds > 0:
+        cache.set(key, {"ok": answer.ok, "code": answer.code, "message": answer.message,
+                        "details": answer.details}, seconds)
+    return answer

@@ -28,6 +28,7 @@ from gateways.models import Route
 from gateways.router import route_choose, route_for_gateway
 from gateways.services import adapter_for
 from kit.db import db_release
+from providers import selectors as catalogue
 
 from ..errors import Reason
 from ..locks import lock_payment
@@ -68,6 +69,11 @@ def _reserve(payment_id: int, *, actor: str) -> tuple[int, Adapter, Order] | Non
             return None  # an open attempt is resolved by polling, never by sending again
         if payment.provider_id is None:
             engine.fail(payment, reason=Reason.NO_ROUTE, actor=actor, detail={})
+            return None
+        # Checked again here, not only at acceptance: a correction or a resend of a payment
+        # whose account was blacklisted since must not reach a gateway either.
+        if catalogue.account_blacklisted(payment.provider, payment.account):
+            engine.fail(payment, reason=Reason.BLACKLISTED_ACCOUNT, actor=actor, detail={})
             return None
         route = _pick(payment, history, actor=actor)
         if route is None:

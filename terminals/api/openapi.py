@@ -325,3 +325,9 @@ SCHEMA = {
         }},
     },
 }
+
+# The look-ups (terminals/api/lookups.py) describe themselves beside their views.
+from .lookups_schema import LOOKUP_PATHS, LOOKUP_SCHEMAS  # noqa: E402
+
+SCHEMA["paths"].update(LOOKUP_PATHS)
+SCHEMA["components"]["schemas"].update(LOOKUP_SCHEMAS)

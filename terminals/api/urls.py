@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import lookups, views
 
 app_name = "terminal_api"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("config", views.config, name="config"),
     path("heartbeat", views.heartbeat, name="heartbeat"),
     path("openapi.json", views.openapi, name="openapi"),
+    path("phone/<str:number>", lookups.phone, name="phone"),
+    path("checks", lookups.checks, name="checks"),
     # Anything else under the API is a JSON 404 (never Django's HTML page or a slash redirect).
     re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

@@ -32,7 +32,16 @@ def test_config_lists_the_terminals_active_providers_with_rules(kiosk, terminal)
         "code": "mosenergosbyt", "name": "Мосэнергосбыт",
         "category": {"code": "utilities", "name": "ЖКХ"},
         "account": {"label": "Лицевой счёт (10 цифр)", "format": "[0-9]{10}", "example": "7712345678"},
+        "legal_name": "ПАО «Мосэнергосбыт»", "inn": "7736520080",
+        "fields": [
+            {"name": "account", "label": "Лицевой счёт (10 цифр)", "label_en": "", "format": "[0-9]{10}",
+             "example": "7712345678", "mask": "", "required": True},
+            {"name": "period", "label": "Период оплаты (ММГГГГ)", "label_en": "Billing period (MMYYYY)",
+             "format": "(0[1-9]|1[0-2])[0-9]{4}", "example": "112026", "mask": "99 9999", "required": False},
+        ],
         "limits": {"min": "10.00", "max": "50000.00"},
+        "check_required": False,
+        "offline": {"allowed": True, "max_amount": "15000.00"},
         "fee": {"percent": "1", "fixed": "0.00", "minimum": "10.00", "valid_to": None},
         "logo": None,
     }
@@ -144,6 +153,6 @@ def test_a_malformed_heartbeat_is_400_invalid(kiosk, doc, field):
 def test_config_reads_in_a_fixed_number_of_queries(kiosk, django_assert_max_num_queries):
     for i in range(1, 4):
         kiosk.post_payment(payment(txn=str(i)))
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):  # 7, and one for the providers' extra account fields
         assert kiosk.config().status_code == 200
     assert Payment.objects.count() == 3
