@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "providers",
     "gateways",
     "gateways.reconcile",
+    "gateways.simulators",
     "terminals",
     "payments",
     "claims",

@@ -34,9 +34,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import ipriv
-from ..adapters.cyberplat import CODES
-from ..models import SimRecord
 from .base import PENDING_POLLS, TRANSIENT_FAILS, Magic, counter, magic, state, timeout_sleep, with_latency
+from .models import SimRecord
 
 CODE = "cyberplat"
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -49,6 +48,23 @@ _SESSION = re.compile(r"^[A-Za-z0-9]{1,20}$")
 _AMOUNT = re.compile(r"^[0-9]{1,10}\.[0-9]{2}$")
 _NUMBER = re.compile(r"^[0-9A-Za-z]{1,20}$")
 _OPS = {"pay_check": "check", "pay": "pay", "pay_status": "status"}
+
+
+# The simulated CyberPlat's own texts for the codes it answers. Its own table, not our
+# adapter's: a mistake in the adapter's table must not be "confirmed" by the simulator.
+ERRMSG = {
+    1: "Сессия с таким номером уже существует", 2: "Неверный код дилера", 3: "Неверный код точки приёма",
+    4: "Неверный код оператора", 5: "Неверный формат кода сессии", 6: "Неверная ЭЦП",
+    7: "Неверная сумма платежа", 8: "Неверный формат номера телефона", 9: "Неверный формат номера счёта",
+    10: "Неверный формат документа", 11: "Сессия с таким номером не существует",
+    17: "Номер телефона не соответствует введённому ранее", 18: "Сумма платежа не соответствует введённой ранее",
+    19: "Номер счёта не соответствует введённому ранее", 20: "Платёж находится в стадии завершения",
+    21: "Недостаточно средств для проведения платежа", 23: "Неверный номер телефона (счёта)",
+    30: "Общая ошибка системы", 32: "Повторный платёж в течение часа", 34: "Транзакция с таким номером не найдена",
+    36: "Транзакция уже завершена или находится в обработке", 37: "Шлюз отличается от предыдущего шага",
+    38: "Прошло более часа между проверкой и платежом", 45: "Нет лицензии на приём платежей в пользу получателя",
+    85: "Неверная полная сумма платежа", 134: "Открытый ключ точки не найден",
+}
 
 
 class Refused(Exception):
@@ -71,7 +87,7 @@ def _reply(sim, session: str, error: int, fields: dict | None = None, *, hash_al
     body_fields = {"DATE": timezone.now().astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M:%S"), "SESSION": session,
                    "ERROR": str(error)}
     if error and "ERRMSG" not in (fields or {}):
-        body_fields["ERRMSG"] = CODES[error].meaning if error in CODES else "error"
+        body_fields["ERRMSG"] = ERRMSG.get(error, "Ошибка")
     body_fields.update(fields or {})
     body = ipriv.body_encode({k: v for k, v in body_fields.items()})
     document = ipriv.sign(body, private_pem=sim.private_key, serial=_serial(sim.params, "peer_key_serial"),

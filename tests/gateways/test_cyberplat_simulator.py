@@ -6,8 +6,9 @@ from urllib.parse import quote_from_bytes
 import pytest
 
 from gateways import ipriv
-from gateways.models import Gateway, SimRecord, SimulatorState
-from gateways.services import simulator_provision
+from gateways.models import Gateway
+from gateways.simulators.models import SimRecord, SimulatorState
+from gateways.simulators.services import simulator_provision
 
 PARAMS = {"SD": "70001", "AP": "70002", "OP": "70003", "key_serial": "700042"}
 URL = "/sim/cyberplat/cgi-bin/mt/"

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from gateways.models import SimulatorState
 from gateways.simulators.base import accepted
+from gateways.simulators.models import SimulatorState
 from payments.models import Attempt
 from tests.payments.conftest import Broker, Clock, Engine
 
