@@ -1,4 +1,4 @@
-"""CyberPlat's signed document ("IPriv"), byte for byte (PROTOCOLS.md §1.9).
+"""CyberPlat's signed document ("IPriv"), byte for byte (docs/gateways/cyberplat.md).
 
 A document is a 36-character header of lengths, two key-id lines, the body between
 BEGIN/END and a PGP-2.x style signature packet in base64 armour with a CRC-24 line,

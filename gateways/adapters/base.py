@@ -2,7 +2,7 @@
 
 An adapter holds only its wire format and code table. It never touches the ORM and never
 retries inside: it makes one exchange and says what it means as a `Result`. Shared here:
-the HTTP client with timeouts and the transport-error mapping (STYLE.md rule 10).
+the HTTP client with timeouts and the transport-error mapping, so each adapter holds only its wire format.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .. import http
 
 
 class Outcome(StrEnum):
-    """PROTOCOLS.md §5: what a gateway's answer means for the router."""
+    """What a gateway's answer means for the router (docs/architecture.md)."""
 
     OK = "ok"              # done (check passed / paid / status says success)
     DECLINED = "declined"  # final no; the same request fails again here

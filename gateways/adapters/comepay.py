@@ -1,4 +1,4 @@
-"""ComePay gateway, PROTOCOLS.md §4. THE WHOLE AGENT SHAPE IS OUR ASSUMPTION.
+"""ComePay gateway (docs/gateways/comepay.md). THE WHOLE AGENT SHAPE IS OUR ASSUMPTION.
 
 ComePay publishes no agent/dealer protocol. What is public is its merchant "shop" REST API
 (JSON `{"response": {"result_code": N}}`, HTTP Basic auth) whose result codes are QIWI's
@@ -28,7 +28,7 @@ from .base import Adapter, Order, Outcome, Result, not_registered
 MSK = ZoneInfo("Europe/Moscow")
 SIGN_HEADER = "X-ComePay-Sign"
 
-# QIWI-style result codes (§4.1), classes per §5. (class on pay/status, reroutable, meaning)
+# QIWI-style result codes (those of its public shop API), with our classes. (class on pay/status, reroutable, meaning)
 RESULT_CODES: dict[int, tuple[Outcome, bool, str]] = {
     0: (Outcome.OK, False, "OK"),
     5: (Outcome.DECLINED, False, "invalid parameters (account or amount)"),

@@ -1,4 +1,4 @@
-"""Contact (CONTACT money transfer system) gateway, PROTOCOLS.md §3.
+"""Contact (CONTACT money transfer system) gateway (docs/gateways/contact.md).
 
 Contact's (public, medium confidence): the XML envelope `<REQUEST OBJECT_CLASS ACTION
 POINT_CODE INT_SOFT_ID USER_ID LANG ExpectSigned SignOut REQUEST_ID REQUEST_STEP>` answered

@@ -1,4 +1,4 @@
-"""CyberPlat, the agent protocol (PROTOCOLS.md §1): check, pay, status.
+"""CyberPlat, the agent protocol (docs/gateways/cyberplat.md): check, pay, status.
 
 Each operation POSTs one form field, `inputmessage`, holding a signed IPriv document
 (gateways/ipriv.py) whose body is `KEY=VALUE` CRLF lines in windows-1251, to
@@ -30,7 +30,7 @@ OK, D, R, U, C = Outcome.OK, Outcome.DECLINED, Outcome.RETRY, Outcome.UNKNOWN, O
 
 @dataclass(frozen=True)
 class Code:
-    """One ERROR value: its meaning and what it means for each operation (§1.7, §5)."""
+    """One ERROR value: its meaning and what it means for each operation (docs/gateways/cyberplat.md)."""
 
     meaning: str
     check: Outcome
@@ -191,7 +191,7 @@ class CyberPlatAdapter(Adapter):
         UNKNOWN still in progress (or unreadable).
 
         RESULT=1 says only the check arrived: the pay never did (a worker died between the
-        two, or the pay was lost before CyberPlat). PROTOCOLS.md §1.8: the one safe move is
+        two, or the pay was lost before CyberPlat). The one safe move is
         to send that pay again under the SAME session, which CyberPlat deduplicates; a new
         session could pay twice if the first pay were still in flight. So the answer to this
         status is the answer of that pay.

@@ -1,4 +1,4 @@
-"""OSMP / QIWI gateway: the agent ("dealer") XML protocol, PROTOCOLS.md §2.2-§2.4.
+"""OSMP / QIWI gateway: the agent ("dealer") XML protocol (docs/gateways/osmp.md).
 
 Real: the legacy dealer request shape (`<request><auth/><client/><providers>` with
 `checkPaymentRequisites` / `addOfflinePayment` / `getPaymentStatus` and `<payment id>`,
@@ -32,7 +32,7 @@ ALGS = {"SHA256withRSA": "sha256", "SHA1withRSA": "sha1"}
 SIGN_HEADER, ALG_HEADER = "X-Digital-Sign", "X-Digital-Sign-Alg"
 XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 
-# Request-level `response/@result` (§2.3): the request as a whole was not processed.
+# Request-level `response/@result` (QIWI's documented request-level codes): the request as a whole was not processed.
 REQUEST_CODES: dict[int, tuple[Outcome, bool, str]] = {
     13: (Outcome.RETRY, False, "repeat of a request within a minute"),
     150: (Outcome.CONFIG, False, "authentication failed (login, key or signature)"),
@@ -40,7 +40,7 @@ REQUEST_CODES: dict[int, tuple[Outcome, bool, str]] = {
     339: (Outcome.CONFIG, False, "IP address blocked"),
 }
 
-# Per-payment `payment/@result` (§2.3). (class, reroutable, meaning)
+# Per-payment `payment/@result` (QIWI's documented result codes). (class, reroutable, meaning)
 RESULT_CODES: dict[int, tuple[Outcome, bool, str]] = {
     155: (Outcome.CONFIG, False, "service (provider id) not known to the gateway"),
     204: (Outcome.DECLINED, False, "identification level of the account does not allow it"),
@@ -61,7 +61,7 @@ FINAL_STATUSES = {150: "declined", 151: "authorisation error at the recipient", 
 
 
 def classify_status(status: int) -> Outcome:
-    """§2.3 ranges: -1 not registered, 0-59 in progress, 60 success, >100 final failure."""
+    """QIWI's documented status ranges: -1 not registered, 0-59 in progress, 60 success, >100 final failure."""
     if status == -1:
         return Outcome.RETRY
     if 0 <= status <= 59:

@@ -1,4 +1,4 @@
-"""Direct provider connector: the OSMP/QIWI *provider* protocol, PROTOCOLS.md §2.1.
+"""Direct provider connector: the OSMP/QIWI *provider* protocol (docs/gateways/provider.md).
 
 For a provider we pay directly (an ISP's or a utility's billing): we play "QIWI" toward it.
 Real (vendor-documented): `command=check|pay`, `txn_id`, `account`, `sum` (2 decimals, a
@@ -30,7 +30,7 @@ from .base import Adapter, Order, Outcome, Result, not_registered
 
 MSK = ZoneInfo("Europe/Moscow")
 
-# §2.1 result codes; classes per §5. (class, fatal, meaning)
+# The protocol's result codes with our class for each (docs/gateways/provider.md). (class, fatal, meaning)
 RESULT_CODES: dict[int, tuple[Outcome, bool, str]] = {
     0: (Outcome.OK, False, "OK"),
     1: (Outcome.RETRY, False, "temporary error, repeat later"),

@@ -1,4 +1,4 @@
-"""A provider's billing (an ISP) speaking the OSMP/QIWI provider protocol, PROTOCOLS.md §2.1.
+"""A provider's billing (an ISP) speaking the OSMP/QIWI provider protocol (docs/gateways/provider.md).
 
 We call it directly: see gateways/adapters/provider.py and docs/gateways/provider.md.
 `command=check|pay` by GET or POST form; HTTP Basic auth (wrong -> HTTP 401, as a billing

@@ -1,5 +1,5 @@
 """The CyberPlat adapter against its simulator, in-process: every magic account and the
-idempotency codes the protocol is known for (PROTOCOLS.md §1.6-1.8)."""
+idempotency codes the protocol is known for (docs/gateways/cyberplat.md)."""
 
 import itertools
 from datetime import UTC, datetime, timedelta
