@@ -23,7 +23,7 @@ from decimal import Decimal
 from urllib.parse import quote_from_bytes, unquote_to_bytes
 
 from .. import ipriv
-from .base import Adapter, Exchange, Order, Outcome, Result, not_registered
+from .base import KEYS_MISSING, Adapter, Exchange, Order, Outcome, Result, not_registered
 
 OK, D, R, U, C = Outcome.OK, Outcome.DECLINED, Outcome.RETRY, Outcome.UNKNOWN, Outcome.CONFIG
 
@@ -257,7 +257,7 @@ class CyberPlatAdapter(Adapter):
             return Result(D, "local:number", "account cannot be sent as a CyberPlat NUMBER", reroutable=True,
                           exchanges=(Exchange(op, url, "", None, "not sent: bad NUMBER", 0),))
         if not self.config.private_key_pem or not self.config.peer_public_key_pem:
-            return self._refuse(op, C, "local:keys", "our private key or the gateway's public key is missing", url)
+            return self._refuse(op, C, KEYS_MISSING, "our private key or the gateway's public key is not set", url)
         try:
             body = ipriv.body_encode(self.fields(op, order))
             document = ipriv.sign(body, private_pem=self.config.private_key_pem, serial=self._serial("key_serial"),

@@ -16,15 +16,13 @@ id with the same parameters returns the stored payment; with other parameters, 2
 
 from __future__ import annotations
 
-import base64
 import re
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 from defusedxml.ElementTree import fromstring as parse_xml
 
-from ..keys import detached_signature_ok, rsa_sign
-from .base import Adapter, Exchange, Order, Outcome, Result, not_registered
+from .base import Adapter, Exchange, Order, Outcome, Result, SignedExchange, not_registered
 
 MSK = ZoneInfo("Europe/Moscow")
 PATH = "xmlutf.jsp"  # the UTF-8 variant of xmlgate (`term2/xmlutf.jsp` upstream)
@@ -73,7 +71,7 @@ def classify_status(status: int) -> Outcome:
     return Outcome.UNKNOWN
 
 
-class OsmpAdapter(Adapter):
+class OsmpAdapter(SignedExchange, Adapter):
     code = "osmp"
 
     def check(self, order: Order) -> Result:
@@ -111,18 +109,21 @@ class OsmpAdapter(Adapter):
         return alg if alg in ALGS else "SHA256withRSA"
 
     def _call(self, op: str, operation: str, order: Order) -> Result:
-        if not (self.config.private_key_pem and self.config.peer_public_key_pem):
-            return Result(Outcome.CONFIG, "keys", "our private key or the gateway's public key is not set")
+        missing = self.keys_missing()
+        if missing:
+            return missing
         body = self.build(operation, order)
         alg = self._alg()
         headers = {"Content-Type": "text/xml; charset=utf-8", ALG_HEADER: alg,
-                   SIGN_HEADER: base64.b64encode(rsa_sign(self.config.private_key_pem, body, ALGS[alg])).decode()}
+                   SIGN_HEADER: self.body_signature(body, ALGS[alg])}
         response, failure, ex = self.send(op, "POST", f"{self.config.base_url}/{PATH}", content=body,
                                           headers=headers)
         if failure:
             return failure
-        if not _reply_signed(self.config.peer_public_key_pem, response):
-            return self._unknown(ex, "bad_signature", "reply signature does not verify: not trusted")
+        untrusted = self.reply_trusted(response.headers.get(SIGN_HEADER, ""), response.content, ex,
+                                       ALGS.get(response.headers.get(ALG_HEADER, ""), ""))
+        if untrusted:
+            return untrusted
         try:
             root = parse_xml(response.content)
         except (ET.ParseError, ValueError):  # defusedxml refusals are ValueErrors
@@ -131,12 +132,6 @@ class OsmpAdapter(Adapter):
 
     def _unknown(self, ex: Exchange, code: str, message: str) -> Result:
         return Result(Outcome.UNKNOWN, code, message, exchanges=(ex,))
-
-
-def _reply_signed(public_pem: str, response) -> bool:
-    alg = ALGS.get(response.headers.get(ALG_HEADER, ""))
-    return bool(alg) and detached_signature_ok(public_pem, response.headers.get(SIGN_HEADER, ""),
-                                               response.content, alg)
 
 
 def interpret(op: str, operation: str, root: ET.Element, exchanges: tuple = ()) -> Result:

@@ -59,3 +59,18 @@ def test_no_adapter_module_imports_the_orm_or_any_models():
 def test_the_adapters_http_client_knows_nothing_of_simulators_or_django():
     imports = _imports("gateways.http", ROOT / "gateways" / "http.py")
     assert not any(i.startswith("django") or "simulators" in i or "models" in i for i in imports)
+
+
+def test_every_signed_adapter_says_keys_with_one_code_when_a_key_is_missing():
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from gateways.adapters.base import KEYS_MISSING, GatewayConfig, Order, Outcome
+    from gateways.adapters.registry import ADAPTERS
+
+    order = Order(attempt_id="1", remote_id="mt", account="9161234567", amount=Decimal("10.00"),
+                  credited=Decimal("10.00"), paid_at=datetime(2026, 1, 1, tzinfo=UTC))
+    for code in ("cyberplat", "osmp", "contact", "comepay"):
+        adapter = ADAPTERS[code](GatewayConfig(code=code, base_url="http://gw.test"), client=object())
+        result = adapter.pay(order)
+        assert (code, result.outcome, result.code) == (code, Outcome.CONFIG, KEYS_MISSING)
