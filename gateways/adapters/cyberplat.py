@@ -252,7 +252,9 @@ class CyberPlatAdapter(Adapter):
             return self._refuse(op, C, "local:remote_id", str(exc))
         if not _SESSION.match(order.attempt_id or ""):
             return self._refuse(op, C, "local:session", "attempt id is not a valid SESSION", url)
-        if op != "status" and not _NUMBER.match(order.account or ""):
+        # NUMBER may be empty when ACCOUNT carries the account (the real system accepts it).
+        number_ok = _NUMBER.match(order.account or "") or (not order.account and order.fields.get("ACCOUNT"))
+        if op != "status" and not number_ok:
             # A limit of this protocol, not a verdict on the account: another gateway may take it.
             return Result(D, "local:number", "account cannot be sent as a CyberPlat NUMBER", reroutable=True,
                           exchanges=(Exchange(op, url, "", None, "not sent: bad NUMBER", 0),))

@@ -45,7 +45,8 @@ TRANSID_BASE = 1_000_000_000_000  # TRANSID = base + record id: 13 digits
 KEY_NAME = "KITSIM"
 
 _SESSION = re.compile(r"^[A-Za-z0-9]{1,20}$")
-_AMOUNT = re.compile(r"^[0-9]{1,10}\.[0-9]{2}$")
+# Real clients send AMOUNT=200 as well as 200.00: decimals are optional, as upstream.
+_AMOUNT = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?$")
 _NUMBER = re.compile(r"^[0-9A-Za-z]{1,20}$")
 _OPS = {"pay_check": "check", "pay": "pay", "pay_status": "status"}
 
@@ -157,7 +158,8 @@ def _dealer(params: dict, fields: dict) -> None:
             raise Refused(error)
     if not _SESSION.match(fields.get("SESSION", "")):
         raise Refused(5)
-    if not _NUMBER.match(fields.get("NUMBER", "")):
+    # NUMBER may be empty when ACCOUNT carries the account, as real clients send it.
+    if not _NUMBER.match(fields.get("NUMBER", "")) and not (fields.get("NUMBER", "") == "" and fields.get("ACCOUNT")):
         raise Refused(8)
     if not _AMOUNT.match(fields.get("AMOUNT", "")):
         raise Refused(7)
@@ -176,8 +178,13 @@ def _balance_ok(params: dict, amount: Decimal) -> bool:
     return spent + amount <= Decimal(str(params["balance"]))
 
 
+def _target(fields: dict) -> str:
+    """The account a request is about: NUMBER, or ACCOUNT when NUMBER is empty."""
+    return fields.get("NUMBER") or fields.get("ACCOUNT", "")
+
+
 def _check(params: dict, gw: str, fields: dict) -> tuple[dict, float]:
-    session, number = fields["SESSION"], fields["NUMBER"]
+    session, number = fields["SESSION"], _target(fields)
     # Fast path only: the unique (code, key) constraint below is what makes 1 race-proof.
     if SimRecord.objects.filter(code=CODE, key=session).exists():
         raise Refused(1)
@@ -206,7 +213,7 @@ def _check(params: dict, gw: str, fields: dict) -> tuple[dict, float]:
 
 
 def _pay(params: dict, gw: str, fields: dict) -> tuple[dict, float]:
-    session, number = fields["SESSION"], fields["NUMBER"]
+    session, number = fields["SESSION"], _target(fields)
     amount, amount_all = Decimal(fields["AMOUNT"]), Decimal(fields["AMOUNT_ALL"])
     with transaction.atomic():
         rec = SimRecord.objects.select_for_update().filter(code=CODE, key=session).first()

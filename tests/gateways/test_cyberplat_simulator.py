@@ -80,7 +80,7 @@ def test_a_key_serial_the_simulator_does_not_know_is_134(client, gateway):
 @pytest.mark.parametrize("over, error", [
     ({"SD": "1"}, "2"), ({"AP": "1"}, "3"), ({"OP": "1"}, "4"),
     ({"SESSION": "bad-session"}, "5"), ({"SESSION": None}, "5"), ({"SESSION": "1" * 21}, "5"),
-    ({"AMOUNT": "10"}, "7"), ({"AMOUNT": "0.00", "AMOUNT_ALL": "0.00"}, "7"), ({"AMOUNT": "1e3"}, "7"),
+    ({"AMOUNT": "10.000"}, "7"), ({"AMOUNT": "0.00", "AMOUNT_ALL": "0.00"}, "7"), ({"AMOUNT": "1e3"}, "7"),
     ({"NUMBER": "916-123"}, "8"), ({"NUMBER": None}, "8"), ({"NUMBER": "1" * 21}, "8"),
     ({"AMOUNT_ALL": "97.00"}, "85"), ({"AMOUNT_ALL": "abc"}, "85"),
 ])

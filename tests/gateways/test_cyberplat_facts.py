@@ -1,0 +1,71 @@
+"""CyberPlat as real clients speak it (docs/gateways/cyberplat.md, fact C6): amounts without
+decimals, and an empty NUMBER when ACCOUNT carries the account."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from gateways.adapters.base import GatewayConfig, Order, Outcome
+from gateways.adapters.cyberplat import CyberPlatAdapter
+from gateways.simulators.models import SimRecord
+
+from .test_cyberplat_simulator import answer, fields, gateway, post  # noqa: F401  (the fixture)
+
+C6_SIMULATOR = [
+    # (request fields changed, expected ERROR at check)
+    ({"AMOUNT": "200", "AMOUNT_ALL": "200"}, "0"),
+    ({"AMOUNT": "98.5", "AMOUNT_ALL": "100"}, "0"),
+    ({"NUMBER": "", "ACCOUNT": "771234567890"}, "0"),
+    ({"NUMBER": "", "ACCOUNT": ""}, "8"),
+    ({"AMOUNT": "2,00"}, "7"),
+]
+
+
+@pytest.mark.parametrize("over, error", C6_SIMULATOR)
+def test_c6_the_simulator_accepts_amounts_without_decimals_and_an_empty_number_with_account(client, gateway,
+                                                                                            over, error):
+    reply = answer(post(client, gateway, fields(**over)), gateway)
+    assert reply["ERROR"] == error
+    assert SimRecord.objects.filter(code="cyberplat", key="777000001").exists() is (error == "0")
+
+
+@pytest.mark.django_db
+def test_c6_a_check_then_pay_with_an_undecimalled_amount_is_paid(client, gateway):
+    assert answer(post(client, gateway, fields(AMOUNT="200", AMOUNT_ALL="200")), gateway)["ERROR"] == "0"
+    paid = answer(post(client, gateway, fields(AMOUNT="200.00", AMOUNT_ALL="200.00"), "mt_pay.cgi"), gateway)
+    assert (paid["ERROR"], paid["RESULT"]) == ("0", "0")
+
+
+C6_ADAPTER = [
+    # (order account, ACCOUNT field, sent or refused locally)
+    ("", "771234567890", True),
+    ("", "", False),
+    ("9161234567", "", True),
+]
+
+
+@pytest.mark.parametrize("account, extra, sent", C6_ADAPTER)
+def test_c6_the_adapter_sends_an_empty_number_when_account_is_set(account, extra, sent):
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return httpx.Response(500)
+
+    config = GatewayConfig(code="cyberplat", base_url="http://cp.test", params={"SD": "1", "AP": "2", "OP": "3"},
+                           private_key_pem=gateway_keys()[0], peer_public_key_pem=gateway_keys()[1])
+    order = Order(attempt_id="123", remote_id="rt", account=account, amount=Decimal("10.00"),
+                  credited=Decimal("10.00"), paid_at=datetime(2026, 1, 1, tzinfo=UTC),
+                  fields={"ACCOUNT": extra} if extra else {})
+    result = CyberPlatAdapter(config, client=httpx.Client(transport=httpx.MockTransport(handler))).check(order)
+    assert bool(seen) is sent
+    if not sent:
+        assert (result.outcome, result.code) == (Outcome.DECLINED, "local:number")
+
+
+def gateway_keys():
+    from gateways import keys
+
+    return keys.rsa_generate()
