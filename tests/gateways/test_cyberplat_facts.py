@@ -11,7 +11,7 @@ from gateways.adapters.base import GatewayConfig, Order, Outcome
 from gateways.adapters.cyberplat import CyberPlatAdapter
 from gateways.simulators.models import SimRecord
 
-from .test_cyberplat_simulator import answer, fields, gateway, post  # noqa: F401  (the fixture)
+from .test_cyberplat_simulator import answer, fields, gateway, post  # noqa: F401, F811  (the fixture)
 
 C6_SIMULATOR = [
     # (request fields changed, expected ERROR at check)
@@ -24,7 +24,7 @@ C6_SIMULATOR = [
 
 
 @pytest.mark.parametrize("over, error", C6_SIMULATOR)
-def test_c6_the_simulator_accepts_amounts_without_decimals_and_an_empty_number_with_account(client, gateway,
+def test_c6_the_simulator_accepts_amounts_without_decimals_and_an_empty_number_with_account(client, gateway,  # noqa: F811
                                                                                             over, error):
     reply = answer(post(client, gateway, fields(**over)), gateway)
     assert reply["ERROR"] == error
@@ -32,7 +32,7 @@ def test_c6_the_simulator_accepts_amounts_without_decimals_and_an_empty_number_w
 
 
 @pytest.mark.django_db
-def test_c6_a_check_then_pay_with_an_undecimalled_amount_is_paid(client, gateway):
+def test_c6_a_check_then_pay_with_an_undecimalled_amount_is_paid(client, gateway):  # noqa: F811
     assert answer(post(client, gateway, fields(AMOUNT="200", AMOUNT_ALL="200")), gateway)["ERROR"] == "0"
     paid = answer(post(client, gateway, fields(AMOUNT="200.00", AMOUNT_ALL="200.00"), "mt_pay.cgi"), gateway)
     assert (paid["ERROR"], paid["RESULT"]) == ("0", "0")
