@@ -224,7 +224,8 @@ class CyberPlatAdapter(Adapter):
     def fields(self, op: str, order: Order) -> list[tuple[str, str]]:
         """The request body, in the order CyberPlat's guide lists them."""
         p = self.params
-        accept = str(self._serial("peer_key_serial"))
+        # The vendor's terminal software asks for a SHA-256-signed reply with "<serial>-sha256".
+        accept = str(self._serial("peer_key_serial")) + ("-sha256" if self._hash() == ipriv.HASH_SHA256 else "")
         if op == "status":
             out = [("SESSION", order.attempt_id)]
             if order.upstream_id:

@@ -133,9 +133,12 @@ def cgi(request, gw: str, script: str, suffix: str = ""):
                            hash_algos=(ipriv.HASH_MD5, ipriv.HASH_SHA256), max_age=MAX_SIGNATURE_AGE)
     except ipriv.IPrivError:
         return _reply(sim, "", 6, {"RESULT": "1"})
-    hash_algo = doc.signature.hash_algo
     fields = {k: unquote_to_bytes(v.encode(ipriv.ENCODING, "replace")).decode(ipriv.ENCODING, "replace")
               for k, v in ipriv.body_decode(doc.body).items()}
+    # As the vendor's server: the reply's hash is what ACCEPT_KEYS asks for ("<serial>-sha256"),
+    # not the hash the request happened to be signed with.
+    sha256 = fields.get("ACCEPT_KEYS", "").lower().endswith("-sha256")
+    hash_algo = ipriv.HASH_SHA256 if sha256 else ipriv.HASH_MD5
     session = fields.get("SESSION", "")
     expected = _serial(sim.params, "key_serial")
     if expected and doc.subject.serial != expected:

@@ -69,3 +69,38 @@ def gateway_keys():
     from gateways import keys
 
     return keys.rsa_generate()
+
+
+C5 = [
+    # (request signed with, ACCEPT_KEYS, reply hash id)
+    (1, "700042", 1),
+    (1, "700042-sha256", 8),
+    (8, "700042", 1),        # the request's own hash does not choose the reply's
+    (8, "700042-sha256", 8),
+]
+
+
+@pytest.mark.parametrize("request_hash, accept_keys, reply_hash", C5)
+def test_c5_the_simulator_signs_its_reply_with_the_hash_accept_keys_asks_for(client, gateway,  # noqa: F811
+                                                                             request_hash, accept_keys, reply_hash):
+    from urllib.parse import quote_from_bytes
+
+    from gateways import ipriv
+
+    doc = ipriv.sign(ipriv.body_encode(fields(ACCEPT_KEYS=accept_keys)), private_pem=gateway.private_key,
+                     serial=700042, hash_algo=request_hash)
+    response = client.post("/sim/cyberplat/cgi-bin/mt/mt_pay_check.cgi",
+                           data=b"inputmessage=" + quote_from_bytes(doc, safe="").encode(),
+                           content_type="application/x-www-form-urlencoded")
+    reply = ipriv.verify(response.content, public_pem=gateway.peer_public_key, hash_algos=(1, 8))
+    assert reply.signature.hash_algo == reply_hash
+
+
+@pytest.mark.parametrize("mode, accept", [("compatible", "700042"), ("modern", "700042-sha256")])
+def test_c5_the_adapter_asks_for_a_sha256_reply_in_modern_mode(mode, accept):
+    config = GatewayConfig(code="cyberplat", base_url="http://cp.test", params={"key_serial": "700042", "hash": mode})
+    adapter = CyberPlatAdapter(config, client=httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(500))))
+    order = Order(attempt_id="1", remote_id="mt", account="9161234567", amount=Decimal("1.00"),
+                  credited=Decimal("1.00"), paid_at=datetime(2026, 1, 1, tzinfo=UTC))
+    assert dict(adapter.fields("check", order))["ACCEPT_KEYS"] == accept
+    assert dict(adapter.fields("status", order))["ACCEPT_KEYS"] == accept

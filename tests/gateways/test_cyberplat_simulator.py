@@ -137,8 +137,9 @@ def test_every_reply_carries_the_configured_latency(client, gateway):
     assert garbage["X-Sim-Delay"] == "0.300"
 
 
-def test_a_modern_request_gets_a_modern_reply(client, gateway):
-    doc = ipriv.sign(ipriv.body_encode(fields()), private_pem=gateway.private_key, serial=700042,
+def test_a_modern_request_that_asks_for_sha256_in_accept_keys_gets_a_modern_reply(client, gateway):
+    doc = ipriv.sign(ipriv.body_encode(fields(ACCEPT_KEYS="700042-sha256")), private_pem=gateway.private_key,
+                     serial=700042,
                      hash_algo=ipriv.HASH_SHA256)
     response = client.post(URL + "mt_pay_check.cgi", data=form(doc), content_type="application/x-www-form-urlencoded")
     assert ipriv.parse(response.content).signature.hash_algo == ipriv.HASH_SHA256
