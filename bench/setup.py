@@ -19,7 +19,8 @@ from django.conf import settings  # noqa: E402
 
 from dealers.models import Dealer  # noqa: E402
 from dealers.services import dealer_create, dealer_topup  # noqa: E402
-from gateways.models import Gateway, SimulatorState  # noqa: E402
+from gateways.models import Gateway  # noqa: E402
+from gateways.simulators.models import SimulatorState  # noqa: E402
 from kiosk.signing import key_load, key_save, public_key_b64  # noqa: E402
 from kit.demo import demo_load  # noqa: E402
 from terminals.models import Terminal  # noqa: E402

@@ -1,4 +1,4 @@
-"""Row locks on dealers. Order: payment before dealer (STYLE.md rule 7)."""
+"""Row locks on dealers. Order: payment before dealer (one fixed order, so two workers never deadlock)."""
 
 from .models import Dealer
 

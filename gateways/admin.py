@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Gateway, GatewayHealth, Route, SimulatorState
+from .models import Gateway, GatewayHealth, Route
 
 SECRET_FIELDS = ("secret", "private_key")
 
@@ -56,13 +56,6 @@ class RouteAdmin(admin.ModelAdmin):
     list_filter = ["gateway", "is_active"]
     search_fields = ["provider__code", "provider__name", "remote_id"]
     autocomplete_fields = ["provider", "dealer"]
-
-
-@admin.register(SimulatorState)
-class SimulatorStateAdmin(admin.ModelAdmin):
-    list_display = ["code", "down", "latency_ms"]
-    list_editable = ["down", "latency_ms"]
-    fields = ["code", "down", "latency_ms"]
 
 
 @admin.register(GatewayHealth)

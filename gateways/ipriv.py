@@ -1,4 +1,4 @@
-"""CyberPlat's signed document ("IPriv"), byte for byte (PROTOCOLS.md §1.9).
+"""CyberPlat's signed document ("IPriv"), byte for byte (docs/gateways/cyberplat.md).
 
 A document is a 36-character header of lengths, two key-id lines, the body between
 BEGIN/END and a PGP-2.x style signature packet in base64 armour with a CRC-24 line,
@@ -18,7 +18,7 @@ every line ending in CRLF:
 
 The signature is RSA PKCS#1 v1.5 over MD5 of (body ‖ 9 bytes of metadata: sig type 01,
 key serial, Unix time). The "modern" mode hashes with SHA-256 and writes hash id 8 in
-the packet (the OpenPGP id): that id is OURS, the real system only knows MD5 (id 1).
+the packet: the id the vendor's own library defines for SHA-256 (MD5 is id 1).
 Keys are PEM (PKCS#8, optionally encrypted), not IPriv key files (docs/gateways/cyberplat.md).
 """
 
@@ -42,8 +42,8 @@ ENGINE = 1
 SIGNED_MESSAGE = "SM"
 SIG_TYPE = 0x01
 PK_RSA = 1
-HASH_MD5 = 1      # the real system's only hash ("compatible" mode)
-HASH_SHA256 = 8   # ours ("modern" mode): the OpenPGP SHA-256 id, undefined in IPriv
+HASH_MD5 = 1      # the classic hash ("compatible" mode, the default)
+HASH_SHA256 = 8   # "modern" mode: the vendor library's own id for SHA-256
 HASHES = {HASH_MD5: (hashes.MD5, hashlib.md5), HASH_SHA256: (hashes.SHA256, hashlib.sha256)}
 MODES = {"compatible": HASH_MD5, "md5": HASH_MD5, "modern": HASH_SHA256, "sha256": HASH_SHA256}
 

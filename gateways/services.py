@@ -1,11 +1,34 @@
-"""Gateway operations: configs and adapters for the engine, simulator provisioning."""
+"""Gateway operations: configs and adapters for the engine, our side of a key exchange."""
 
-from django.db import transaction
+from __future__ import annotations
 
+from collections.abc import Callable
+
+import httpx
+
+from . import http
 from .adapters.base import Adapter, GatewayConfig
 from .adapters.registry import ADAPTERS
 from .keys import rsa_generate
-from .models import Gateway, SimulatorState
+from .models import Gateway
+
+ClientFactory = Callable[[], httpx.Client]
+
+# Which HTTP client the engine's adapters get. Production: the network (gateways/http.py).
+# The simulators app (only with KIT_SIMULATORS on: their "down" switch) and the tests
+# (in-process simulators) put theirs here; the adapter still receives it through its
+# constructor, so no adapter and no HTTP module knows about them.
+_client_factory: ClientFactory = http.client
+
+
+def adapter_client_use(factory: ClientFactory | None) -> ClientFactory:
+    """Give every adapter built by `adapter_for` a client from `factory` (None: the network).
+
+    Returns the factory it replaces, so a caller can put it back.
+    """
+    global _client_factory
+    previous, _client_factory = _client_factory, factory or http.client
+    return previous
 
 
 def gateway_config(gateway: Gateway) -> GatewayConfig:
@@ -15,25 +38,32 @@ def gateway_config(gateway: Gateway) -> GatewayConfig:
                          connect_timeout=gateway.connect_timeout, read_timeout=gateway.read_timeout)
 
 
-def adapter_for(gateway: Gateway) -> Adapter:
-    """The adapter speaking this gateway's protocol."""
-    return ADAPTERS[gateway.protocol](gateway_config(gateway))
+def adapter_for(gateway: Gateway, *, config: GatewayConfig | None = None,
+                client: httpx.Client | None = None) -> Adapter:
+    """The adapter speaking this gateway's protocol (`config`: a tweaked copy of its own)."""
+    return ADAPTERS[gateway.protocol](config or gateway_config(gateway), client=client or _client_factory())
 
 
-@transaction.atomic
-def simulator_provision(*, gateway: Gateway, keys: tuple[tuple[str, str], tuple[str, str]] | None = None,
-                        sim_params: dict | None = None) -> SimulatorState:
-    """Give a gateway and its simulator fresh key pairs, each knowing the other's public key.
+def gateway_client() -> httpx.Client:
+    """The HTTP client adapters get now (other calls to a gateway's host use the same)."""
+    return _client_factory()
 
-    `keys` = ((our private, our public), (simulator private, simulator public)); generated
-    when omitted (tests pass cached ones: RSA generation is slow).
-    """
-    ours, theirs = keys or (rsa_generate(), rsa_generate())
-    gateway.private_key, gateway.peer_public_key = ours[0], theirs[1]
-    gateway.save(update_fields=["private_key", "peer_public_key"])
-    sim, _ = SimulatorState.objects.get_or_create(code=gateway.protocol)
-    sim.private_key, sim.peer_public_key = theirs[0], ours[1]
-    if sim_params is not None:
-        sim.params = sim_params
-    sim.save()
-    return sim
+
+def gateway_keys_set(*, gateway: Gateway, private_key: str | None = None, peer_public_key: str | None = None,
+                     secret: str | None = None) -> Gateway:
+    """Our half of a key exchange: our private key, the gateway's public key, the password it issued."""
+    fields = []
+    for name, value in (("private_key", private_key), ("peer_public_key", peer_public_key), ("secret", secret)):
+        if value is not None:
+            setattr(gateway, name, value)
+            fields.append(name)
+    if fields:
+        gateway.save(update_fields=fields)
+    return gateway
+
+
+def gateway_keys_generate(*, gateway: Gateway) -> str:
+    """A fresh key pair for us at this gateway; returns the public key to hand to the gateway."""
+    private, public = rsa_generate()
+    gateway_keys_set(gateway=gateway, private_key=private)
+    return public

@@ -5,7 +5,7 @@ Worker settings that make payment submission safe:
 - `task_acks_late` + `task_reject_on_worker_lost`: a task is acknowledged only after it
   ran, so a worker killed mid-task gets its message redelivered. This is safe only because
   every task is idempotent: it locks the payment, re-checks its state and returns quietly
-  when the work is done (STYLE.md rule 8).
+  when the work is done (a task may run twice: broker redelivery, a sweeper re-enqueue).
 - `worker_prefetch_multiplier = 1`: a worker holds only the message it runs; a slow gateway
   never strands a queue of prefetched payments behind it.
 - `visibility_timeout` (Redis broker) above the longest task (a gateway call is bounded by

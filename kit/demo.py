@@ -11,7 +11,7 @@ from django.utils import timezone
 from dealers.models import Dealer, DealerUser
 from dealers.services import dealer_create, dealer_topup
 from gateways.models import Gateway, Route
-from gateways.services import simulator_provision
+from gateways.simulators.services import simulator_provision
 from kit.roles import ADMIN, DEALER, SENIOR, SUPPORT, roles_sync
 from providers.models import Category, FeeRule, OperatorProvider, Provider, ProviderField, RewardRule
 from terminals.models import Terminal
@@ -141,6 +141,8 @@ def demo_load() -> dict:
             name=name, protocol=protocol, base_url=f"{base}/sim/{code}/", params=params,
             secret=f"demo-{code}-password", connect_timeout=2.0, read_timeout=5.0))
         if created or not gw.private_key:
+            # Both parties' keys, exchanged as two parties would: each keeps its private key
+            # and receives the other's public key; the simulator issues our password.
             simulator_provision(gateway=gw, sim_params=params)
         # The demo site may move (another port): keep its gateways on its own simulators.
         sim_url = f"{base}/sim/{code}/"

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "providers",
     "gateways",
     "gateways.reconcile",
+    "gateways.simulators",
     "terminals",
     "payments",
     "claims",

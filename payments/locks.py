@@ -12,7 +12,7 @@ def lock_payment(payment_id: int, *, joined: bool = True) -> Payment:
     gateway order read all three); a caller that only records an answer passes False and
     loads one lazily in the rare path that needs it. Only the payment row is locked
     (`of=self`): the dealer row is locked, when a balance changes, by the ledger's own
-    conditional UPDATE (STYLE.md rule 7 order holds).
+    conditional UPDATE (the payment-before-dealer order holds).
     """
     qs = Payment.objects.select_for_update(of=("self",))
     return (qs.select_related(*JOINED) if joined else qs).get(pk=payment_id)

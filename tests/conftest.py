@@ -5,7 +5,6 @@ import itertools
 import pytest
 from django.conf import settings
 
-from gateways import http as gw_http
 from gateways import keys as gw_keys
 
 _KEY_POOL: list[tuple[str, str]] = []
@@ -39,10 +38,20 @@ def _fast_keys(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _inprocess_gateways():
-    """Adapters reach the simulators through Django's WSGI handler: no sockets, no network."""
-    gw_http.set_transport(gw_http.InProcessTransport())
-    yield
-    gw_http.set_transport(None)
+    """Adapters reach the simulators through Django's WSGI handler: no sockets, no network.
+
+    The one place tests choose the adapters' transport: every adapter the engine builds
+    (gateways.services.adapter_for) receives an in-process client through its constructor;
+    a test that builds an adapter itself passes this fixture's value as its `client`.
+    """
+    from gateways import services
+    from gateways.simulators.transport import inprocess_client
+
+    client = inprocess_client()
+    previous = services.adapter_client_use(lambda: client)
+    yield client
+    services.adapter_client_use(previous)
+    client.close()
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 An adapter holds only its wire format and code table. It never touches the ORM and never
 retries inside: it makes one exchange and says what it means as a `Result`. Shared here:
-the HTTP client with timeouts and the transport-error mapping (STYLE.md rule 10).
+the HTTP client with timeouts and the transport-error mapping, so each adapter holds only its wire format.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .. import http
 
 
 class Outcome(StrEnum):
-    """PROTOCOLS.md §5: what a gateway's answer means for the router."""
+    """What a gateway's answer means for the router (docs/architecture.md)."""
 
     OK = "ok"              # done (check passed / paid / status says success)
     DECLINED = "declined"  # final no; the same request fails again here
@@ -148,6 +148,42 @@ class Adapter:
             return None, Result(Outcome.CONFIG, f"http_{response.status_code}", "request refused",
                                 exchanges=(ex,)), ex
         return response, None, ex
+
+
+KEYS_MISSING = "keys"  # the one code of every adapter for "our key or the gateway's key is not set"
+
+
+class SignedExchange:
+    """The steps every signed gateway repeats: keys present, sign the body, check the reply.
+
+    Mixed into an adapter whose request is signed with RSA PKCS#1 v1.5 over the raw body and
+    whose reply carries a detached signature over the raw reply body.
+    """
+
+    def keys_missing(self) -> Result | None:
+        """CONFIG (code `keys`) when our private key or the gateway's public key is absent."""
+        if self.config.private_key_pem and self.config.peer_public_key_pem:
+            return None
+        return Result(Outcome.CONFIG, KEYS_MISSING, "our private key or the gateway's public key is not set")
+
+    def body_signature(self, body: bytes, hash_name: str = "sha256") -> str:
+        """base64 of our RSA signature over the exact request bytes."""
+        import base64
+
+        from ..keys import rsa_sign
+
+        return base64.b64encode(rsa_sign(self.config.private_key_pem, body, hash_name)).decode()
+
+    def reply_trusted(self, signature_b64: str, content: bytes, ex: Exchange, hash_name: str = "sha256"
+                      ) -> Result | None:
+        """None when the reply's signature verifies; else UNKNOWN `bad_signature` (a reply
+        we cannot believe is a lost reply: the payment may exist)."""
+        from ..keys import detached_signature_ok
+
+        if hash_name and detached_signature_ok(self.config.peer_public_key_pem, signature_b64, content, hash_name):
+            return None
+        return Result(Outcome.UNKNOWN, "bad_signature", "reply signature does not verify: not trusted",
+                      exchanges=(ex,))
 
 
 def not_registered(result: Result) -> Result:

@@ -1,4 +1,4 @@
-"""ComePay gateway, PROTOCOLS.md §4. THE WHOLE AGENT SHAPE IS OUR ASSUMPTION.
+"""ComePay gateway (docs/gateways/comepay.md). THE WHOLE AGENT SHAPE IS OUR ASSUMPTION.
 
 ComePay publishes no agent/dealer protocol. What is public is its merchant "shop" REST API
 (JSON `{"response": {"result_code": N}}`, HTTP Basic auth) whose result codes are QIWI's
@@ -16,19 +16,17 @@ terminals talk check -> pay to providers. From that we ASSUME an OSMP-family age
 
 from __future__ import annotations
 
-import base64
 import json
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from ..keys import detached_signature_ok, rsa_sign
-from .base import Adapter, Order, Outcome, Result, not_registered
+from .base import Adapter, Order, Outcome, Result, SignedExchange, not_registered
 
 MSK = ZoneInfo("Europe/Moscow")
 SIGN_HEADER = "X-ComePay-Sign"
 
-# QIWI-style result codes (§4.1), classes per §5. (class on pay/status, reroutable, meaning)
+# QIWI-style result codes (those of its public shop API), with our classes. (class on pay/status, reroutable, meaning)
 RESULT_CODES: dict[int, tuple[Outcome, bool, str]] = {
     0: (Outcome.OK, False, "OK"),
     5: (Outcome.DECLINED, False, "invalid parameters (account or amount)"),
@@ -45,7 +43,7 @@ RESULT_CODES: dict[int, tuple[Outcome, bool, str]] = {
 STATUSES: dict[str, Outcome] = {"paid": Outcome.OK, "pending": Outcome.UNKNOWN, "rejected": Outcome.DECLINED}
 
 
-class ComePayAdapter(Adapter):
+class ComePayAdapter(SignedExchange, Adapter):
     code = "comepay"
 
     def check(self, order: Order) -> Result:
@@ -67,20 +65,19 @@ class ComePayAdapter(Adapter):
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
     def _call(self, op: str, order: Order) -> Result:
-        if not (self.config.private_key_pem and self.config.peer_public_key_pem):
-            return Result(Outcome.CONFIG, "keys", "our private key or the gateway's public key is not set")
+        missing = self.keys_missing()
+        if missing:
+            return missing
         body = self.build(op, order)
-        headers = {"Content-Type": "application/json",
-                   SIGN_HEADER: base64.b64encode(rsa_sign(self.config.private_key_pem, body, "sha256")).decode()}
+        headers = {"Content-Type": "application/json", SIGN_HEADER: self.body_signature(body)}
         auth = httpx.BasicAuth(self.config.params.get("login", ""), self.config.secret)
         response, failure, ex = self.send(op, "POST", f"{self.config.base_url}/api/agent/v1/{op}", content=body,
                                           headers=headers, auth=auth)
         if failure:
             return failure
-        if not detached_signature_ok(self.config.peer_public_key_pem, response.headers.get(SIGN_HEADER, ""),
-                                     response.content):
-            return Result(Outcome.UNKNOWN, "bad_signature", "reply signature does not verify: not trusted",
-                          exchanges=(ex,))
+        untrusted = self.reply_trusted(response.headers.get(SIGN_HEADER, ""), response.content, ex)
+        if untrusted:
+            return untrusted
         try:
             reply = json.loads(response.content)["response"]
             code = int(reply["result_code"])

@@ -1,4 +1,4 @@
-"""Contact (CONTACT money transfer system) gateway, PROTOCOLS.md §3.
+"""Contact (CONTACT money transfer system) gateway (docs/gateways/contact.md).
 
 Contact's (public, medium confidence): the XML envelope `<REQUEST OBJECT_CLASS ACTION
 POINT_CODE INT_SOFT_ID USER_ID LANG ExpectSigned SignOut REQUEST_ID REQUEST_STEP>` answered
@@ -18,13 +18,11 @@ Our attempt id is `REQUEST_ID`: the idempotency key. `ID` in the reply is Contac
 
 from __future__ import annotations
 
-import base64
 from xml.etree import ElementTree as ET
 
 from defusedxml.ElementTree import fromstring as parse_xml
 
-from ..keys import detached_signature_ok, rsa_sign
-from .base import Adapter, Order, Outcome, Result, not_registered
+from .base import Adapter, Order, Outcome, Result, SignedExchange, not_registered
 
 ENCODING = "windows-1251"
 SIGN_HEADER, KEY_HEADER = "X-Contact-Sign", "X-Contact-Key-Id"
@@ -65,7 +63,7 @@ def classify_re(re_code: int) -> tuple[Outcome, bool]:
     return ranges.get(re_code // 100, Outcome.UNKNOWN) if re_code > 0 else Outcome.UNKNOWN, False
 
 
-class ContactAdapter(Adapter):
+class ContactAdapter(SignedExchange, Adapter):
     code = "contact"
 
     def check(self, order: Order) -> Result:
@@ -97,19 +95,19 @@ class ContactAdapter(Adapter):
         return str(self.config.params.get("key_id") or self.config.params.get("point_code", ""))
 
     def _call(self, op: str, action: str, order: Order) -> Result:
-        if not (self.config.private_key_pem and self.config.peer_public_key_pem):
-            return Result(Outcome.CONFIG, "keys", "our private key or the gateway's public key is not set")
+        missing = self.keys_missing()
+        if missing:
+            return missing
         body = self.build(action, order)
         headers = {"Content-Type": f"application/xml; charset={ENCODING}", KEY_HEADER: self.key_id(),
-                   SIGN_HEADER: base64.b64encode(rsa_sign(self.config.private_key_pem, body, "sha256")).decode()}
+                   SIGN_HEADER: self.body_signature(body)}
         response, failure, ex = self.send(op, "POST", f"{self.config.base_url}/", content=body, headers=headers,
                                           log_request=body.decode(ENCODING, "replace"))
         if failure:
             return failure
-        if not detached_signature_ok(self.config.peer_public_key_pem, response.headers.get(SIGN_HEADER, ""),
-                                     response.content):
-            return Result(Outcome.UNKNOWN, "bad_signature", "reply signature does not verify: not trusted",
-                          exchanges=(ex,))
+        untrusted = self.reply_trusted(response.headers.get(SIGN_HEADER, ""), response.content, ex)
+        if untrusted:
+            return untrusted
         try:
             root = parse_xml(response.content)
         except (ET.ParseError, ValueError):  # defusedxml refusals are ValueErrors

@@ -1,4 +1,4 @@
-"""CyberPlat, the agent protocol (PROTOCOLS.md §1): check, pay, status.
+"""CyberPlat, the agent protocol (docs/gateways/cyberplat.md): check, pay, status.
 
 Each operation POSTs one form field, `inputmessage`, holding a signed IPriv document
 (gateways/ipriv.py) whose body is `KEY=VALUE` CRLF lines in windows-1251, to
@@ -23,14 +23,14 @@ from decimal import Decimal
 from urllib.parse import quote_from_bytes, unquote_to_bytes
 
 from .. import ipriv
-from .base import Adapter, Exchange, Order, Outcome, Result, not_registered
+from .base import KEYS_MISSING, Adapter, Exchange, Order, Outcome, Result, not_registered
 
 OK, D, R, U, C = Outcome.OK, Outcome.DECLINED, Outcome.RETRY, Outcome.UNKNOWN, Outcome.CONFIG
 
 
 @dataclass(frozen=True)
 class Code:
-    """One ERROR value: its meaning and what it means for each operation (§1.7, §5)."""
+    """One ERROR value: its meaning and what it means for each operation (docs/gateways/cyberplat.md)."""
 
     meaning: str
     check: Outcome
@@ -191,7 +191,7 @@ class CyberPlatAdapter(Adapter):
         UNKNOWN still in progress (or unreadable).
 
         RESULT=1 says only the check arrived: the pay never did (a worker died between the
-        two, or the pay was lost before CyberPlat). PROTOCOLS.md §1.8: the one safe move is
+        two, or the pay was lost before CyberPlat). The one safe move is
         to send that pay again under the SAME session, which CyberPlat deduplicates; a new
         session could pay twice if the first pay were still in flight. So the answer to this
         status is the answer of that pay.
@@ -224,7 +224,8 @@ class CyberPlatAdapter(Adapter):
     def fields(self, op: str, order: Order) -> list[tuple[str, str]]:
         """The request body, in the order CyberPlat's guide lists them."""
         p = self.params
-        accept = str(self._serial("peer_key_serial"))
+        # The vendor's terminal software asks for a SHA-256-signed reply with "<serial>-sha256".
+        accept = str(self._serial("peer_key_serial")) + ("-sha256" if self._hash() == ipriv.HASH_SHA256 else "")
         if op == "status":
             out = [("SESSION", order.attempt_id)]
             if order.upstream_id:
@@ -252,12 +253,14 @@ class CyberPlatAdapter(Adapter):
             return self._refuse(op, C, "local:remote_id", str(exc))
         if not _SESSION.match(order.attempt_id or ""):
             return self._refuse(op, C, "local:session", "attempt id is not a valid SESSION", url)
-        if op != "status" and not _NUMBER.match(order.account or ""):
+        # NUMBER may be empty when ACCOUNT carries the account (the real system accepts it).
+        number_ok = _NUMBER.match(order.account or "") or (not order.account and order.fields.get("ACCOUNT"))
+        if op != "status" and not number_ok:
             # A limit of this protocol, not a verdict on the account: another gateway may take it.
             return Result(D, "local:number", "account cannot be sent as a CyberPlat NUMBER", reroutable=True,
                           exchanges=(Exchange(op, url, "", None, "not sent: bad NUMBER", 0),))
         if not self.config.private_key_pem or not self.config.peer_public_key_pem:
-            return self._refuse(op, C, "local:keys", "our private key or the gateway's public key is missing", url)
+            return self._refuse(op, C, KEYS_MISSING, "our private key or the gateway's public key is not set", url)
         try:
             body = ipriv.body_encode(self.fields(op, order))
             document = ipriv.sign(body, private_pem=self.config.private_key_pem, serial=self._serial("key_serial"),

@@ -1,4 +1,4 @@
-"""OSMP / QIWI gateway: the agent ("dealer") XML protocol, PROTOCOLS.md §2.2-§2.4.
+"""OSMP / QIWI gateway: the agent ("dealer") XML protocol (docs/gateways/osmp.md).
 
 Real: the legacy dealer request shape (`<request><auth/><client/><providers>` with
 `checkPaymentRequisites` / `addOfflinePayment` / `getPaymentStatus` and `<payment id>`,
@@ -16,15 +16,13 @@ id with the same parameters returns the stored payment; with other parameters, 2
 
 from __future__ import annotations
 
-import base64
 import re
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 from defusedxml.ElementTree import fromstring as parse_xml
 
-from ..keys import detached_signature_ok, rsa_sign
-from .base import Adapter, Exchange, Order, Outcome, Result, not_registered
+from .base import Adapter, Exchange, Order, Outcome, Result, SignedExchange, not_registered
 
 MSK = ZoneInfo("Europe/Moscow")
 PATH = "xmlutf.jsp"  # the UTF-8 variant of xmlgate (`term2/xmlutf.jsp` upstream)
@@ -32,7 +30,7 @@ ALGS = {"SHA256withRSA": "sha256", "SHA1withRSA": "sha1"}
 SIGN_HEADER, ALG_HEADER = "X-Digital-Sign", "X-Digital-Sign-Alg"
 XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 
-# Request-level `response/@result` (§2.3): the request as a whole was not processed.
+# Request-level `response/@result` (QIWI's documented request-level codes): the request as a whole was not processed.
 REQUEST_CODES: dict[int, tuple[Outcome, bool, str]] = {
     13: (Outcome.RETRY, False, "repeat of a request within a minute"),
     150: (Outcome.CONFIG, False, "authentication failed (login, key or signature)"),
@@ -40,7 +38,7 @@ REQUEST_CODES: dict[int, tuple[Outcome, bool, str]] = {
     339: (Outcome.CONFIG, False, "IP address blocked"),
 }
 
-# Per-payment `payment/@result` (§2.3). (class, reroutable, meaning)
+# Per-payment `payment/@result` (QIWI's documented result codes). (class, reroutable, meaning)
 RESULT_CODES: dict[int, tuple[Outcome, bool, str]] = {
     155: (Outcome.CONFIG, False, "service (provider id) not known to the gateway"),
     204: (Outcome.DECLINED, False, "identification level of the account does not allow it"),
@@ -61,7 +59,7 @@ FINAL_STATUSES = {150: "declined", 151: "authorisation error at the recipient", 
 
 
 def classify_status(status: int) -> Outcome:
-    """§2.3 ranges: -1 not registered, 0-59 in progress, 60 success, >100 final failure."""
+    """QIWI's documented status ranges: -1 not registered, 0-59 in progress, 60 success, >100 final failure."""
     if status == -1:
         return Outcome.RETRY
     if 0 <= status <= 59:
@@ -73,7 +71,7 @@ def classify_status(status: int) -> Outcome:
     return Outcome.UNKNOWN
 
 
-class OsmpAdapter(Adapter):
+class OsmpAdapter(SignedExchange, Adapter):
     code = "osmp"
 
     def check(self, order: Order) -> Result:
@@ -111,18 +109,21 @@ class OsmpAdapter(Adapter):
         return alg if alg in ALGS else "SHA256withRSA"
 
     def _call(self, op: str, operation: str, order: Order) -> Result:
-        if not (self.config.private_key_pem and self.config.peer_public_key_pem):
-            return Result(Outcome.CONFIG, "keys", "our private key or the gateway's public key is not set")
+        missing = self.keys_missing()
+        if missing:
+            return missing
         body = self.build(operation, order)
         alg = self._alg()
         headers = {"Content-Type": "text/xml; charset=utf-8", ALG_HEADER: alg,
-                   SIGN_HEADER: base64.b64encode(rsa_sign(self.config.private_key_pem, body, ALGS[alg])).decode()}
+                   SIGN_HEADER: self.body_signature(body, ALGS[alg])}
         response, failure, ex = self.send(op, "POST", f"{self.config.base_url}/{PATH}", content=body,
                                           headers=headers)
         if failure:
             return failure
-        if not _reply_signed(self.config.peer_public_key_pem, response):
-            return self._unknown(ex, "bad_signature", "reply signature does not verify: not trusted")
+        untrusted = self.reply_trusted(response.headers.get(SIGN_HEADER, ""), response.content, ex,
+                                       ALGS.get(response.headers.get(ALG_HEADER, ""), ""))
+        if untrusted:
+            return untrusted
         try:
             root = parse_xml(response.content)
         except (ET.ParseError, ValueError):  # defusedxml refusals are ValueErrors
@@ -131,12 +132,6 @@ class OsmpAdapter(Adapter):
 
     def _unknown(self, ex: Exchange, code: str, message: str) -> Result:
         return Result(Outcome.UNKNOWN, code, message, exchanges=(ex,))
-
-
-def _reply_signed(public_pem: str, response) -> bool:
-    alg = ALGS.get(response.headers.get(ALG_HEADER, ""))
-    return bool(alg) and detached_signature_ok(public_pem, response.headers.get(SIGN_HEADER, ""),
-                                               response.content, alg)
 
 
 def interpret(op: str, operation: str, root: ET.Element, exchanges: tuple = ()) -> Result:

@@ -1,4 +1,4 @@
-"""Direct provider connector: the OSMP/QIWI *provider* protocol, PROTOCOLS.md §2.1.
+"""Direct provider connector: the OSMP/QIWI *provider* protocol (docs/gateways/provider.md).
 
 For a provider we pay directly (an ISP's or a utility's billing): we play "QIWI" toward it.
 Real (vendor-documented): `command=check|pay`, `txn_id`, `account`, `sum` (2 decimals, a
@@ -30,7 +30,7 @@ from .base import Adapter, Order, Outcome, Result, not_registered
 
 MSK = ZoneInfo("Europe/Moscow")
 
-# §2.1 result codes; classes per §5. (class, fatal, meaning)
+# The protocol's result codes with our class for each (docs/gateways/provider.md). (class, fatal, meaning)
 RESULT_CODES: dict[int, tuple[Outcome, bool, str]] = {
     0: (Outcome.OK, False, "OK"),
     1: (Outcome.RETRY, False, "temporary error, repeat later"),
@@ -93,27 +93,45 @@ class ProviderAdapter(Adapter):
             result = int((root.findtext("result") or "").strip())
         except (ET.ParseError, ValueError):
             return Result(Outcome.UNKNOWN, "bad_reply", "reply is not the protocol's XML", exchanges=(ex,))
-        if root.tag != "response" or (root.findtext("osmp_txn_id") or "").strip() != order.attempt_id:
+        echo = (root.findtext("osmp_txn_id") or "").strip()
+        # Real billings answer a definitive decline with an empty <osmp_txn_id>: a decline
+        # registers nothing, so an empty echo is believed there. A success must name our
+        # txn_id, and an echo of another txn_id is never about this payment.
+        if root.tag != "response" or (echo != order.attempt_id and (echo or result == 0)):
             return Result(Outcome.UNKNOWN, "bad_reply", "reply is not about this txn_id", exchanges=(ex,))
-        return interpret(op, result, root, order, (ex,))
+        return interpret(op, result, root, order, (ex,), require_prv_txn=_flag(self.config.params, "require_prv_txn"))
 
 
-def interpret(op: str, result: int, root: ET.Element, order: Order, exchanges: tuple = ()) -> Result:
-    """One reply -> Result. Unknown codes: UNKNOWN (check: RETRY)."""
+def interpret(op: str, result: int, root: ET.Element, order: Order, exchanges: tuple = (), *,
+              require_prv_txn: bool = False) -> Result:
+    """One reply -> Result. Unknown codes: UNKNOWN (check: RETRY).
+
+    A success without `prv_txn` (billings that never send one) is paid under our txn_id,
+    flagged "no provider reference"; `require_prv_txn` makes it UNKNOWN instead.
+    """
     comment = (root.findtext("comment") or "").strip()
     prv_txn = (root.findtext("prv_txn") or "").strip()
     outcome, _fatal, text = RESULT_CODES.get(result, (Outcome.UNKNOWN, False, "unknown code"))
-    if outcome == Outcome.OK and op != "check":
-        if not prv_txn:
-            return Result(Outcome.UNKNOWN, "0", "result 0 without prv_txn", exchanges=exchanges)
-        if not _same_sum(root.findtext("sum"), order.credited):
-            return Result(Outcome.UNKNOWN, "0", "the provider echoed another sum", prv_txn, exchanges=exchanges)
     extra = {}
+    if outcome == Outcome.OK and op != "check":
+        echoed_sum = root.findtext("sum")
+        if echoed_sum is not None and echoed_sum.strip() and not _same_sum(echoed_sum, order.credited):
+            return Result(Outcome.UNKNOWN, "0", "the provider echoed another sum", prv_txn, exchanges=exchanges)
+        if not prv_txn:
+            if require_prv_txn:
+                return Result(Outcome.UNKNOWN, "0", "result 0 without prv_txn", exchanges=exchanges)
+            return Result(Outcome.OK, "0", f"{comment or text} (no provider reference: upstream id is our txn_id)",
+                          order.attempt_id, exchanges=exchanges, extra={"no_provider_reference": "1"})
     if op == "check" and outcome == Outcome.OK:
         extra = {el.get("name", el.tag): (el.text or "") for el in root.findall("fields/*")}
         if comment:
             extra["text"] = comment
     return Result(outcome, str(result), comment or text, prv_txn, exchanges=exchanges, extra=extra)
+
+
+def _flag(params: dict, name: str) -> bool:
+    value = params.get(name, False)
+    return value if isinstance(value, bool) else str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _same_sum(echoed: str | None, credited: Decimal) -> bool:

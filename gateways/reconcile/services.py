@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gateways import http
 from gateways.models import Gateway
+from gateways.services import gateway_client
 from payments.models import Attempt
 
 from . import registry
@@ -61,7 +61,7 @@ def registry_fetch(*, gateway: Gateway, day: dt.date) -> str:
     # A day's registry is bigger than a payment reply: allow it more than the pay read timeout.
     timeout = httpx.Timeout(max(gateway.read_timeout, 30.0), connect=gateway.connect_timeout)
     try:
-        response = http.client().get(url, params={"date": day.isoformat()}, timeout=timeout)
+        response = gateway_client().get(url, params={"date": day.isoformat()}, timeout=timeout)
     except httpx.HTTPError as exc:
         raise ReconcileError(Code.REGISTRY_UNAVAILABLE, f"{type(exc).__name__}: {exc}"[:255]) from exc
     if response.status_code != 200:

@@ -21,8 +21,8 @@ from enum import StrEnum
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from ..http import sim_delay
-from ..models import SimRecord, SimulatorState
+from .models import SimRecord, SimulatorState
+from .transport import sim_delay
 
 
 class Magic(StrEnum):
@@ -106,16 +106,13 @@ def accepted(code: str):
 
 
 def basic_auth_ok(code: str, request, login: str) -> bool:
-    """HTTP Basic auth for a simulator: `login` and the password it was given.
+    """HTTP Basic auth for a simulator: `login` and the password it issued (its params).
 
-    The password is `SimulatorState.params["password"]` when provisioned so; otherwise the
-    secret of a gateway row speaking this protocol (demo and tests: one process, one DB).
+    A simulator without a password of its own accepts nobody: it never looks at our secrets.
     """
     import base64
     import binascii
     import hmac
-
-    from ..models import Gateway
 
     header = request.headers.get("Authorization", "")
     if not header.startswith("Basic "):
@@ -126,9 +123,8 @@ def basic_auth_ok(code: str, request, login: str) -> bool:
         return False
     if login and not hmac.compare_digest(user.encode(), login.encode()):
         return False
-    given = state(code).params.get("password")
-    candidates = [given] if given else [gw.secret for gw in Gateway.objects.filter(protocol=code) if gw.secret]
-    return any(hmac.compare_digest(password.encode(), c.encode()) for c in candidates)
+    issued = str(state(code).params.get("password") or "")
+    return bool(issued) and hmac.compare_digest(password.encode(), issued.encode())
 
 
 def book_pay(code: str, key: str, rec: SimRecord | None, values: dict) -> tuple[SimRecord, bool]:

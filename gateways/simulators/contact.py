@@ -19,7 +19,6 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from ..keys import rsa_sign, rsa_verify
-from ..models import SimRecord
 from .base import (
     TRANSIENT_FAILS,
     Magic,
@@ -31,6 +30,7 @@ from .base import (
     timeout_sleep,
     with_latency,
 )
+from .models import SimRecord
 
 CODE = "contact"
 ENCODING = "windows-1251"

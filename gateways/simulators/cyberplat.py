@@ -34,9 +34,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import ipriv
-from ..adapters.cyberplat import CODES
-from ..models import SimRecord
 from .base import PENDING_POLLS, TRANSIENT_FAILS, Magic, counter, magic, state, timeout_sleep, with_latency
+from .models import SimRecord
 
 CODE = "cyberplat"
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -46,9 +45,27 @@ TRANSID_BASE = 1_000_000_000_000  # TRANSID = base + record id: 13 digits
 KEY_NAME = "KITSIM"
 
 _SESSION = re.compile(r"^[A-Za-z0-9]{1,20}$")
-_AMOUNT = re.compile(r"^[0-9]{1,10}\.[0-9]{2}$")
+# Real clients send AMOUNT=200 as well as 200.00: decimals are optional, as upstream.
+_AMOUNT = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?$")
 _NUMBER = re.compile(r"^[0-9A-Za-z]{1,20}$")
 _OPS = {"pay_check": "check", "pay": "pay", "pay_status": "status"}
+
+
+# The simulated CyberPlat's own texts for the codes it answers. Its own table, not our
+# adapter's: a mistake in the adapter's table must not be "confirmed" by the simulator.
+ERRMSG = {
+    1: "Сессия с таким номером уже существует", 2: "Неверный код дилера", 3: "Неверный код точки приёма",
+    4: "Неверный код оператора", 5: "Неверный формат кода сессии", 6: "Неверная ЭЦП",
+    7: "Неверная сумма платежа", 8: "Неверный формат номера телефона", 9: "Неверный формат номера счёта",
+    10: "Неверный формат документа", 11: "Сессия с таким номером не существует",
+    17: "Номер телефона не соответствует введённому ранее", 18: "Сумма платежа не соответствует введённой ранее",
+    19: "Номер счёта не соответствует введённому ранее", 20: "Платёж находится в стадии завершения",
+    21: "Недостаточно средств для проведения платежа", 23: "Неверный номер телефона (счёта)",
+    30: "Общая ошибка системы", 32: "Повторный платёж в течение часа", 34: "Транзакция с таким номером не найдена",
+    36: "Транзакция уже завершена или находится в обработке", 37: "Шлюз отличается от предыдущего шага",
+    38: "Прошло более часа между проверкой и платежом", 45: "Нет лицензии на приём платежей в пользу получателя",
+    85: "Неверная полная сумма платежа", 134: "Открытый ключ точки не найден",
+}
 
 
 class Refused(Exception):
@@ -71,7 +88,7 @@ def _reply(sim, session: str, error: int, fields: dict | None = None, *, hash_al
     body_fields = {"DATE": timezone.now().astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M:%S"), "SESSION": session,
                    "ERROR": str(error)}
     if error and "ERRMSG" not in (fields or {}):
-        body_fields["ERRMSG"] = CODES[error].meaning if error in CODES else "error"
+        body_fields["ERRMSG"] = ERRMSG.get(error, "Ошибка")
     body_fields.update(fields or {})
     body = ipriv.body_encode({k: v for k, v in body_fields.items()})
     document = ipriv.sign(body, private_pem=sim.private_key, serial=_serial(sim.params, "peer_key_serial"),
@@ -116,9 +133,12 @@ def cgi(request, gw: str, script: str, suffix: str = ""):
                            hash_algos=(ipriv.HASH_MD5, ipriv.HASH_SHA256), max_age=MAX_SIGNATURE_AGE)
     except ipriv.IPrivError:
         return _reply(sim, "", 6, {"RESULT": "1"})
-    hash_algo = doc.signature.hash_algo
     fields = {k: unquote_to_bytes(v.encode(ipriv.ENCODING, "replace")).decode(ipriv.ENCODING, "replace")
               for k, v in ipriv.body_decode(doc.body).items()}
+    # As the vendor's server: the reply's hash is what ACCEPT_KEYS asks for ("<serial>-sha256"),
+    # not the hash the request happened to be signed with.
+    sha256 = fields.get("ACCEPT_KEYS", "").lower().endswith("-sha256")
+    hash_algo = ipriv.HASH_SHA256 if sha256 else ipriv.HASH_MD5
     session = fields.get("SESSION", "")
     expected = _serial(sim.params, "key_serial")
     if expected and doc.subject.serial != expected:
@@ -141,7 +161,8 @@ def _dealer(params: dict, fields: dict) -> None:
             raise Refused(error)
     if not _SESSION.match(fields.get("SESSION", "")):
         raise Refused(5)
-    if not _NUMBER.match(fields.get("NUMBER", "")):
+    # NUMBER may be empty when ACCOUNT carries the account, as real clients send it.
+    if not _NUMBER.match(fields.get("NUMBER", "")) and not (fields.get("NUMBER", "") == "" and fields.get("ACCOUNT")):
         raise Refused(8)
     if not _AMOUNT.match(fields.get("AMOUNT", "")):
         raise Refused(7)
@@ -160,8 +181,13 @@ def _balance_ok(params: dict, amount: Decimal) -> bool:
     return spent + amount <= Decimal(str(params["balance"]))
 
 
+def _target(fields: dict) -> str:
+    """The account a request is about: NUMBER, or ACCOUNT when NUMBER is empty."""
+    return fields.get("NUMBER") or fields.get("ACCOUNT", "")
+
+
 def _check(params: dict, gw: str, fields: dict) -> tuple[dict, float]:
-    session, number = fields["SESSION"], fields["NUMBER"]
+    session, number = fields["SESSION"], _target(fields)
     # Fast path only: the unique (code, key) constraint below is what makes 1 race-proof.
     if SimRecord.objects.filter(code=CODE, key=session).exists():
         raise Refused(1)
@@ -190,7 +216,7 @@ def _check(params: dict, gw: str, fields: dict) -> tuple[dict, float]:
 
 
 def _pay(params: dict, gw: str, fields: dict) -> tuple[dict, float]:
-    session, number = fields["SESSION"], fields["NUMBER"]
+    session, number = fields["SESSION"], _target(fields)
     amount, amount_all = Decimal(fields["AMOUNT"]), Decimal(fields["AMOUNT_ALL"])
     with transaction.atomic():
         rec = SimRecord.objects.select_for_update().filter(code=CODE, key=session).first()

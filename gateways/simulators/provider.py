@@ -1,4 +1,4 @@
-"""A provider's billing (an ISP) speaking the OSMP/QIWI provider protocol, PROTOCOLS.md §2.1.
+"""A provider's billing (an ISP) speaking the OSMP/QIWI provider protocol (docs/gateways/provider.md).
 
 We call it directly: see gateways/adapters/provider.py and docs/gateways/provider.md.
 `command=check|pay` by GET or POST form; HTTP Basic auth (wrong -> HTTP 401, as a billing
@@ -14,11 +14,10 @@ from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree as ET
 
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from ..models import SimRecord
 from .base import (
     PENDING_POLLS,
     TRANSIENT_FAILS,
@@ -31,11 +30,15 @@ from .base import (
     timeout_sleep,
     with_latency,
 )
+from .models import SimRecord
 
 CODE = "provider"
 COMMENTS = {0: "OK", 1: "Временная ошибка, повторите запрос позже", 4: "Неверный формат лицевого счёта",
             5: "Лицевой счёт не найден", 7: "Приём платежа запрещён провайдером", 90: "Платёж в обработке",
             241: "Сумма слишком мала", 242: "Сумма слишком велика", 300: "Другая ошибка провайдера"}
+
+
+FATAL = {4, 5, 7, 31, 32, 79, 241, 242, 300}  # the billing's definitive declines
 
 
 class Refused(Exception):
@@ -64,14 +67,19 @@ def billing(request):
         response = HttpResponse("authentication required", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Basic realm="billing"'
         return with_latency(CODE, response)
+    allowed = [m.strip().upper() for m in str(sim.params.get("methods", "GET,POST")).split(",") if m.strip()]
+    if request.method not in allowed:  # a billing that serves only GET, as many do
+        return with_latency(CODE, HttpResponseNotAllowed(allowed), sim=sim)
     q = request.POST if request.method == "POST" else request.GET
-    txn_id = str(q.get("txn_id", ""))[:20]
+    # Validate first, then act: a txn_id cut to fit would pay (and echo) another payment's id.
+    txn_id = str(q.get("txn_id", ""))
+    modes = _modes(sim.params)
     try:
+        if not re.fullmatch(r"[0-9]{1,20}", txn_id):
+            raise Refused(300, "txn_id must be a number of up to 20 digits")
         command = q.get("command", "")
         if command not in ("check", "pay"):
             raise Refused(300, "unknown command")
-        if not re.fullmatch(r"[0-9]{1,20}", txn_id):
-            raise Refused(300, "txn_id must be a number")
         account = q.get("account", "")
         if not account or len(account) > 64:
             raise Refused(4)
@@ -93,17 +101,37 @@ def billing(request):
             except ValueError:
                 raise Refused(300, "txn_date must be YYYYMMDDHHMMSS") from None
     except Refused as exc:
-        return _reply(txn_id, exc.result, comment=exc.comment)
+        return _reply(modes.echo(txn_id, exc.result), exc.result, comment=exc.comment)
     sum_ = f"{amount:.2f}"
     if command == "check":
         if magic(account) == Magic.NO_ACCOUNT:
-            return _reply(txn_id, 5, sum_=sum_)
+            return _reply(modes.echo(txn_id, 5), 5, sum_=sum_)
         SimRecord.objects.get_or_create(code=CODE, key=txn_id, defaults=dict(
             account=account, amount=amount, state="checked"))
         return _reply(txn_id, 0, sum_=sum_, comment="Абонент найден", fields={"tariff": "Домашний 100"})
     result, rec, extra = _pay(txn_id, account, amount)
-    return _reply(txn_id, result, prv_txn=rec.upstream_id if rec and result == 0 else "", sum_=sum_,
-                  extra_seconds=extra)
+    prv_txn = rec.upstream_id if rec and result == 0 and modes.prv_txn else ""
+    return _reply(modes.echo(txn_id, result), result, prv_txn=prv_txn, sum_=sum_, extra_seconds=extra)
+
+
+class _Modes:
+    """How this billing writes its replies (params), as real billings differ.
+
+    `decline_echo`: "txn_id" (default) echoes our txn_id on every reply; "empty" leaves
+    <osmp_txn_id> empty on a definitive decline (non-zero fatal result), as many billings do.
+    `prv_txn`: false for a billing that never sends its own payment id.
+    """
+
+    def __init__(self, params: dict):
+        self.empty_on_decline = str(params.get("decline_echo", "txn_id")).lower() == "empty"
+        self.prv_txn = str(params.get("prv_txn", True)).lower() not in {"false", "0", "no", "off"}
+
+    def echo(self, txn_id: str, result: int) -> str:
+        return "" if self.empty_on_decline and result in FATAL else txn_id
+
+
+def _modes(params: dict) -> _Modes:
+    return _Modes(params)
 
 
 def _account_ok(pattern: str, account: str) -> bool:

@@ -16,10 +16,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from gateways.adapters.base import Order, Outcome, not_registered
-from gateways.adapters.registry import ADAPTERS
 from gateways.breaker import breaker_record
 from gateways.router import route_choose
-from gateways.services import gateway_config
+from gateways.services import adapter_for, gateway_config
 from kit.money import rub
 from providers import selectors as catalogue
 
@@ -59,7 +58,7 @@ def payment_check(*, provider, account: str, amount: Decimal, dealer=None, termi
     gateway = choice.route.gateway
     config = gateway_config(gateway)
     config = dataclasses.replace(config, read_timeout=min(config.read_timeout, settings.KIT_CHECK_TIMEOUT_SECONDS))
-    adapter = ADAPTERS[gateway.protocol](config)
+    adapter = adapter_for(gateway, config=config)
     order = Order(attempt_id=engine.new_attempt_id(), remote_id=choice.route.remote_id, account=account,
                   amount=amount, credited=credited, paid_at=now, terminal=terminal)
     result = not_registered(engine.call_safely(adapter.check, order, on_error=Outcome.RETRY))

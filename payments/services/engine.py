@@ -1,7 +1,7 @@
 """What submission, polling and the sweeper share: attempts, schedules, moves, failure with refund.
 
 Every function here runs inside the caller's transaction with the payment row locked
-(payment before dealer, STYLE.md rule 7); none of them calls a gateway.
+(payment before dealer, so two workers never deadlock); none of them calls a gateway.
 """
 
 from __future__ import annotations

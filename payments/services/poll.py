@@ -2,7 +2,7 @@
 
 The open attempt is one whose outcome is not known: a timeout or an ambiguous answer on
 pay, a configuration error, or a worker that died between reserve and record. Only that
-gateway's status decides it (PROTOCOLS.md §5): success, a definitive decline, "never
+gateway's status decides it (docs/architecture.md): success, a definitive decline, "never
 arrived" (then the payment may be sent again, same gateway first), or still unknown (poll
 again later, seconds at first, then minutes, for a day before support is asked to look).
 """

@@ -1,4 +1,4 @@
-"""What a gateway answer does to a payment (PROTOCOLS.md §5). Shared by submission and polling.
+"""What a gateway answer does to a payment (the four outcomes of docs/architecture.md). Shared by submission and polling.
 
 | outcome  | attempt | payment |
 |----------|---------|---------|

@@ -1,4 +1,4 @@
-"""Submission (STYLE.md rule 9): reserve -> call -> record, never a gateway call inside a transaction.
+"""Submission: reserve -> call -> record, never a gateway call inside a transaction.
 
 - reserve (short transaction): lock the payment, re-check it is due and has no open attempt,
   pick the gateway (the one it is with, else the router), create the attempt with a fresh

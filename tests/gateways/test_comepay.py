@@ -13,9 +13,11 @@ from gateways import keys
 from gateways.adapters import comepay as comepay_adapter
 from gateways.adapters.base import GatewayConfig, Order, Outcome
 from gateways.keys import rsa_sign
-from gateways.models import Gateway, SimulatorState
-from gateways.services import adapter_for, simulator_provision
+from gateways.models import Gateway
+from gateways.services import adapter_for
 from gateways.simulators.base import accepted
+from gateways.simulators.models import SimulatorState
+from gateways.simulators.services import simulator_provision
 
 pytestmark = pytest.mark.django_db
 
@@ -131,14 +133,14 @@ def test_the_same_txn_id_with_other_parameters_is_215_config(comepay):
 
 def test_a_request_signed_with_another_key_is_refused_with_150(gw):
     adapter = adapter_for(gw)
-    forged = type(adapter)(dataclasses.replace(adapter.config, private_key_pem=keys.rsa_generate()[0]))
+    forged = type(adapter)(dataclasses.replace(adapter.config, private_key_pem=keys.rsa_generate()[0]), client=adapter.client)
     assert (forged.pay(order()).outcome, forged.pay(order()).code) == (Outcome.CONFIG, "150")
     assert not accepted("comepay").exists()
 
 
 def test_a_wrong_password_is_refused_with_150(gw):
     adapter = adapter_for(gw)
-    wrong = type(adapter)(dataclasses.replace(adapter.config, secret="guess"))
+    wrong = type(adapter)(dataclasses.replace(adapter.config, secret="guess"), client=adapter.client)
     assert (wrong.pay(order()).outcome, wrong.pay(order()).code) == (Outcome.CONFIG, "150")
     assert not accepted("comepay").exists()
 
@@ -174,7 +176,7 @@ def test_amount_limits_are_declined(comepay):
 
 def test_a_reply_with_a_bad_signature_is_not_trusted(gw):
     adapter = adapter_for(gw)
-    wrong = type(adapter)(dataclasses.replace(adapter.config, peer_public_key_pem=keys.rsa_generate()[1]))
+    wrong = type(adapter)(dataclasses.replace(adapter.config, peer_public_key_pem=keys.rsa_generate()[1]), client=adapter.client)
     assert (wrong.pay(order()).outcome, wrong.pay(order()).code) == (Outcome.UNKNOWN, "bad_signature")
     assert wrong.check(order()).outcome == Outcome.RETRY
     assert wrong.status(order()).outcome == Outcome.UNKNOWN

@@ -1,5 +1,5 @@
 """The CyberPlat adapter against its simulator, in-process: every magic account and the
-idempotency codes the protocol is known for (PROTOCOLS.md §1.6-1.8)."""
+idempotency codes the protocol is known for (docs/gateways/cyberplat.md)."""
 
 import itertools
 from datetime import UTC, datetime, timedelta
@@ -10,13 +10,15 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from gateways import http as gw_http
 from gateways import ipriv
 from gateways.adapters.base import Order, Outcome
 from gateways.adapters.cyberplat import CyberPlatAdapter
-from gateways.models import Gateway, SimRecord, SimulatorState
-from gateways.services import adapter_for, gateway_config, simulator_provision
+from gateways.models import Gateway
+from gateways.services import adapter_for, gateway_config
 from gateways.simulators.base import accepted
+from gateways.simulators.models import SimRecord, SimulatorState
+from gateways.simulators.services import simulator_provision
+from gateways.simulators.transport import InProcessTransport
 
 _ids = itertools.count(510000000000000001)
 
@@ -215,7 +217,7 @@ class Tamper(httpx.BaseTransport):
     """Passes requests to the in-process simulators, changing what goes out or comes back."""
 
     def __init__(self, request=None, response=None):
-        self.inner, self.on_request, self.on_response = gw_http.InProcessTransport(), request, response
+        self.inner, self.on_request, self.on_response = InProcessTransport(), request, response
 
     def handle_request(self, request):
         if self.on_request:

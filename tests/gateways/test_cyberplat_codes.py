@@ -1,4 +1,4 @@
-"""Every CyberPlat ERROR code maps to its class per operation (PROTOCOLS.md §1.7 and §5),
+"""Every CyberPlat ERROR code maps to its class per operation (docs/gateways/cyberplat.md),
 checked on the table and through the wire with signed replies."""
 
 from datetime import UTC, datetime
@@ -140,7 +140,7 @@ def test_the_reply_fields_reach_the_result(pair):
                               "AUTHCODE": "77"})
     result = adapter.pay(ORDER)
     assert result.upstream_id == "1000000000042"
-    assert result.extra["addinfo"] == "Иванов И. И."  # values are URL-unescaped (§1.3)
+    assert result.extra["addinfo"] == "Иванов И. И."  # values are URL-unescaped (the protocol percent-encodes reply values)
     assert result.extra["authcode"] == "77"
 
 

@@ -6,8 +6,9 @@ from urllib.parse import quote_from_bytes
 import pytest
 
 from gateways import ipriv
-from gateways.models import Gateway, SimRecord, SimulatorState
-from gateways.services import simulator_provision
+from gateways.models import Gateway
+from gateways.simulators.models import SimRecord, SimulatorState
+from gateways.simulators.services import simulator_provision
 
 PARAMS = {"SD": "70001", "AP": "70002", "OP": "70003", "key_serial": "700042"}
 URL = "/sim/cyberplat/cgi-bin/mt/"
@@ -79,7 +80,7 @@ def test_a_key_serial_the_simulator_does_not_know_is_134(client, gateway):
 @pytest.mark.parametrize("over, error", [
     ({"SD": "1"}, "2"), ({"AP": "1"}, "3"), ({"OP": "1"}, "4"),
     ({"SESSION": "bad-session"}, "5"), ({"SESSION": None}, "5"), ({"SESSION": "1" * 21}, "5"),
-    ({"AMOUNT": "10"}, "7"), ({"AMOUNT": "0.00", "AMOUNT_ALL": "0.00"}, "7"), ({"AMOUNT": "1e3"}, "7"),
+    ({"AMOUNT": "10.000"}, "7"), ({"AMOUNT": "0.00", "AMOUNT_ALL": "0.00"}, "7"), ({"AMOUNT": "1e3"}, "7"),
     ({"NUMBER": "916-123"}, "8"), ({"NUMBER": None}, "8"), ({"NUMBER": "1" * 21}, "8"),
     ({"AMOUNT_ALL": "97.00"}, "85"), ({"AMOUNT_ALL": "abc"}, "85"),
 ])
@@ -136,8 +137,9 @@ def test_every_reply_carries_the_configured_latency(client, gateway):
     assert garbage["X-Sim-Delay"] == "0.300"
 
 
-def test_a_modern_request_gets_a_modern_reply(client, gateway):
-    doc = ipriv.sign(ipriv.body_encode(fields()), private_pem=gateway.private_key, serial=700042,
+def test_a_modern_request_that_asks_for_sha256_in_accept_keys_gets_a_modern_reply(client, gateway):
+    doc = ipriv.sign(ipriv.body_encode(fields(ACCEPT_KEYS="700042-sha256")), private_pem=gateway.private_key,
+                     serial=700042,
                      hash_algo=ipriv.HASH_SHA256)
     response = client.post(URL + "mt_pay_check.cgi", data=form(doc), content_type="application/x-www-form-urlencoded")
     assert ipriv.parse(response.content).signature.hash_algo == ipriv.HASH_SHA256

@@ -1,4 +1,4 @@
-"""The IPriv signed document: the real replies of PROTOCOLS.md §1.9, and our own round trips."""
+"""The IPriv signed document: the two real replies of docs/gateways/cyberplat.md, and our own round trips."""
 
 import base64
 import struct

@@ -12,9 +12,11 @@ from gateways import keys
 from gateways.adapters import osmp as osmp_adapter
 from gateways.adapters.base import Order, Outcome
 from gateways.keys import rsa_sign
-from gateways.models import Gateway, SimulatorState
-from gateways.services import adapter_for, simulator_provision
+from gateways.models import Gateway
+from gateways.services import adapter_for
 from gateways.simulators.base import accepted
+from gateways.simulators.models import SimulatorState
+from gateways.simulators.services import simulator_provision
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +125,7 @@ def test_the_same_id_with_other_parameters_is_215_config(osmp):
 
 
 def test_a_request_signed_with_another_key_is_refused_with_150(gw):
-    forged = type(adapter_for(gw))(dataclasses.replace(adapter_for(gw).config, private_key_pem=keys.rsa_generate()[0]))
+    forged = adapter_for(gw, config=dataclasses.replace(adapter_for(gw).config, private_key_pem=keys.rsa_generate()[0]))
     result = forged.pay(order())
     assert (result.outcome, result.code) == (Outcome.CONFIG, "150")
     assert not accepted("osmp").exists()
@@ -165,7 +167,7 @@ def test_a_get_is_answered_with_the_format_error(client):
 
 def test_a_reply_with_a_bad_signature_is_not_trusted(gw):
     adapter = adapter_for(gw)
-    wrong = type(adapter)(dataclasses.replace(adapter.config, peer_public_key_pem=keys.rsa_generate()[1]))
+    wrong = type(adapter)(dataclasses.replace(adapter.config, peer_public_key_pem=keys.rsa_generate()[1]), client=adapter.client)
     o = order()
     assert (wrong.pay(o).outcome, wrong.pay(o).code) == (Outcome.UNKNOWN, "bad_signature")
     assert wrong.check(o).outcome == Outcome.RETRY
@@ -174,7 +176,7 @@ def test_a_reply_with_a_bad_signature_is_not_trusted(gw):
 
 def test_a_gateway_without_keys_is_config_and_sends_nothing(gw):
     adapter = adapter_for(gw)
-    bare = type(adapter)(dataclasses.replace(adapter.config, private_key_pem=""))
+    bare = type(adapter)(dataclasses.replace(adapter.config, private_key_pem=""), client=adapter.client)
     assert bare.pay(order()).outcome == Outcome.CONFIG
     assert not accepted("osmp").exists()
 

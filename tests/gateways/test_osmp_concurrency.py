@@ -14,8 +14,10 @@ from django.db import connection
 from gateways.adapters.base import Order, Outcome
 from gateways.adapters.registry import ADAPTERS
 from gateways.models import Gateway
-from gateways.services import gateway_config, simulator_provision
+from gateways.services import gateway_config
 from gateways.simulators.base import accepted
+from gateways.simulators.services import simulator_provision
+from gateways.simulators.transport import inprocess_client
 
 PARAMS = {
     "osmp": {"terminal_id": "7000101", "login": "kit-demo"},
@@ -39,7 +41,7 @@ def test_simultaneous_pays_with_one_id_make_one_upstream_payment(code):
 
     def pay(_):
         try:
-            adapter = ADAPTERS[code](config)
+            adapter = ADAPTERS[code](config, client=inprocess_client())
             barrier.wait()
             return adapter.pay(order)
         finally:

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from gateways.models import SimulatorState
 from gateways.simulators.base import accepted
+from gateways.simulators.models import SimulatorState
 from payments.models import Attempt
 from tests.payments.conftest import Broker, Clock, Engine
 
@@ -90,3 +90,21 @@ def test_a_rostelecom_payment_whose_cyberplat_pay_timed_out_stays_with_cyberplat
     assert (p.status, p.gateway.code) == ("succeeded", "cyberplat")
     assert {a.gateway.code for a in Attempt.objects.filter(payment=p)} == {"cyberplat"}
     assert not accepted("osmp").filter(account="771234560002").exists()
+
+
+@pytest.mark.parametrize("mode", [{"decline_echo": "empty"}, {"prv_txn": False},
+                                  {"decline_echo": "empty", "prv_txn": False}])
+def test_every_magic_account_ends_as_specified_with_a_billing_that_echoes_empty_or_sends_no_prv_txn(run, mode):
+    from gateways.simulators.services import simulator_set
+
+    simulator_set(code="provider", params=mode)
+    for suffix, (status, book_state) in EXPECTED.items():
+        p = run.drive(run.accept(account="1234" + suffix, amount="150.00", provider="demo-isp"))
+        assert (suffix, p.status, p.gateway.code) == (suffix, status, "provider")
+        attempts = Attempt.objects.filter(payment=p)
+        booked = accepted("provider").filter(key__in=attempts.values_list("attempt_id", flat=True))
+        assert (suffix, list(booked.exclude(state="checked").values_list("state", flat=True))) == (
+            suffix, [book_state] if book_state else [])
+        if status == "succeeded" and not mode.get("prv_txn", True):
+            last = attempts.order_by("pk").last()
+            assert last.upstream_id == last.attempt_id and "no provider reference" in last.message

@@ -11,9 +11,11 @@ import pytest
 
 from gateways.adapters import provider as provider_adapter
 from gateways.adapters.base import GatewayConfig, Order, Outcome
-from gateways.models import Gateway, SimulatorState
-from gateways.services import adapter_for, simulator_provision
+from gateways.models import Gateway
+from gateways.services import adapter_for
 from gateways.simulators.base import accepted
+from gateways.simulators.models import SimulatorState
+from gateways.simulators.services import simulator_provision, simulator_set
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +132,7 @@ def test_post_form_works_like_get(gw):
 
 def test_a_wrong_password_is_refused_and_nothing_recorded(gw):
     adapter = adapter_for(gw)
-    wrong = type(adapter)(dataclasses.replace(adapter.config, secret="guess"))
+    wrong = type(adapter)(dataclasses.replace(adapter.config, secret="guess"), client=adapter.client)
     result = wrong.pay(order())
     assert (result.outcome, result.code) == (Outcome.CONFIG, "http_401")
     assert not accepted("provider").exists()
@@ -189,10 +191,12 @@ CODE_EXPECTED = {0: Outcome.OK, 1: Outcome.RETRY, 4: Outcome.DECLINED, 5: Outcom
                  300: Outcome.DECLINED}
 
 
-def scripted(result: str, txn_id: str = "800000000001", prv_txn: str = "42", sum_: str = "500.00"):
+def scripted(result: str, txn_id: str = "800000000001", prv_txn: str = "42", sum_: str = "500.00",
+             params: dict | None = None):
     body = (f"<response><osmp_txn_id>{txn_id}</osmp_txn_id><prv_txn>{prv_txn}</prv_txn><sum>{sum_}</sum>"
             f"<result>{result}</result><comment/></response>").encode()
-    config = GatewayConfig(code="provider", base_url="http://isp.test", params={"login": "x"}, secret="s")
+    config = GatewayConfig(code="provider", base_url="http://isp.test", params={"login": "x", **(params or {})},
+                           secret="s")
     return provider_adapter.ProviderAdapter(config, client=httpx.Client(transport=httpx.MockTransport(
         lambda request: httpx.Response(200, content=body))))
 
@@ -205,10 +209,10 @@ def test_every_result_code_maps_to_its_class():
     assert scripted("555").check(order()).outcome == Outcome.RETRY
 
 
-def test_a_reply_about_another_txn_or_sum_or_without_prv_txn_is_not_trusted():
+def test_a_reply_about_another_txn_or_sum_or_without_prv_txn_when_required_is_not_trusted():
     assert scripted("0", txn_id="999").pay(order()).outcome == Outcome.UNKNOWN
     assert scripted("0", sum_="5.00").pay(order()).outcome == Outcome.UNKNOWN
-    assert scripted("0", prv_txn="").pay(order()).outcome == Outcome.UNKNOWN
+    assert scripted("0", prv_txn="", params={"require_prv_txn": True}).pay(order()).outcome == Outcome.UNKNOWN
     assert scripted("not a number").pay(order()).outcome == Outcome.UNKNOWN
 
 
@@ -230,7 +234,7 @@ def test_basic_auth_is_sent_and_the_password_is_not_logged():
 
 
 def test_a_broken_account_pattern_in_the_simulators_params_is_never_a_500(client, gw):
-    SimulatorState.objects.filter(code="provider").update(params={**PARAMS, "account_format": "[unclosed"})
+    simulator_set(code="provider", params={"account_format": "[unclosed"})
     resp = client.get("/sim/provider/", {"command": "check", "txn_id": "1", "account": "12345678", "sum": "10.00"},
                       headers={"Authorization": AUTH})
     assert resp.status_code == 200 and b"<result>0</result>" in resp.content

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from django.db import connection
 
-from gateways import http as gw_http
 from gateways import keys as gw_keys
-from gateways.models import SimulatorState
 from gateways.simulators import base as sim_base
+from gateways.simulators import transport as sim_transport
+from gateways.simulators.models import SimulatorState
 from kit import celery as kit_celery
 from kit.db import db_release, pooled
 
@@ -68,18 +68,18 @@ def test_the_simulator_down_switch_is_reread_after_the_catalogue_ttl(settings, m
     settings.KIT_CATALOGUE_TTL = 30
     clock = [1000.0]
     monkeypatch.setattr("time.monotonic", lambda: clock[0])
-    gw_http._down_seen.clear()
+    sim_transport._down_seen.clear()
     url = httpx.URL("http://sim.example/sim/cyberplat/cgi-bin/mt/mt_pay.cgi")
     SimulatorState.objects.update_or_create(code="cyberplat", defaults={"down": False})
-    assert gw_http._simulator_down(url) is False
+    assert sim_transport.simulator_down(url) is False
     SimulatorState.objects.filter(code="cyberplat").update(down=True)
-    assert gw_http._simulator_down(url) is False  # the snapshot, for up to the TTL
+    assert sim_transport.simulator_down(url) is False  # the snapshot, for up to the TTL
     clock[0] += 31
-    assert gw_http._simulator_down(url) is True
+    assert sim_transport.simulator_down(url) is True
     settings.KIT_CATALOGUE_TTL = 0  # tests and "always fresh"
     SimulatorState.objects.filter(code="cyberplat").update(down=False)
-    assert gw_http._simulator_down(url) is False
-    gw_http._down_seen.clear()
+    assert sim_transport.simulator_down(url) is False
+    sim_transport._down_seen.clear()
 
 
 @pytest.mark.django_db

@@ -60,7 +60,7 @@ def test_a_reroutable_decline_at_cyberplat_moves_the_payment_to_osmp(real):
 
 
 def test_a_cyberplat_switched_down_is_retried_then_left_for_osmp(real):
-    from gateways.models import SimulatorState
+    from gateways.simulators.models import SimulatorState
 
     SimulatorState.objects.filter(code="cyberplat").update(down=True)
     p = real.drive(real.accept(account="771234567890", provider="rostelecom", amount="500.00"))

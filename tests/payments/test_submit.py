@@ -1,4 +1,4 @@
-"""Submission: reserve -> call -> record; outcomes move the payment as PROTOCOLS.md §5 says."""
+"""Submission: reserve -> call -> record; outcomes move the payment as docs/architecture.md says."""
 
 from decimal import Decimal
 

@@ -63,7 +63,7 @@ def pay(terminal):
 @pytest.fixture
 def book():
     """book(code, key, state, amount, account=..., at=...): a row in the simulator's own record."""
-    from gateways.models import SimRecord
+    from gateways.simulators.models import SimRecord
 
     def make(code, key, state="paid", amount="100.00", *, account="9161234567", at=NOON, upstream_id=""):
         rec = SimRecord.objects.create(code=code, key=key, state=state, account=account,

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from gateways.models import SimulatorState
 from gateways.reconcile.models import Discrepancy, Reconciliation, ReconciliationEvent
 from gateways.reconcile.services import reconciliation_run
+from gateways.simulators.models import SimulatorState
 
 from .conftest import MSK, NOON
 
@@ -112,7 +112,7 @@ def test_running_twice_reports_nothing_twice(messy_day, day):
 
 
 def test_a_discrepancy_that_vanishes_is_closed_automatically_with_a_note(messy_day, day, book):
-    from gateways.models import SimRecord
+    from gateways.simulators.models import SimRecord
 
     reconciliation_run(gateway=messy_day, day=day)
     SimRecord.objects.filter(code="cyberplat", key="100000000000000004").update(amount=Decimal("200.00"))
@@ -124,7 +124,7 @@ def test_a_discrepancy_that_vanishes_is_closed_automatically_with_a_note(messy_d
 
 
 def test_a_vanished_discrepancy_seen_again_is_reopened_not_duplicated(messy_day, day):
-    from gateways.models import SimRecord
+    from gateways.simulators.models import SimRecord
 
     reconciliation_run(gateway=messy_day, day=day)
     SimRecord.objects.filter(key="100000000000000004").update(amount=Decimal("200.00"))

@@ -9,8 +9,9 @@ import datetime as dt
 
 import pytest
 
-from gateways.models import Gateway, SimRecord
+from gateways.models import Gateway
 from gateways.reconcile.services import reconciliation_run
+from gateways.simulators.models import SimRecord
 from payments.models import Attempt
 from tests.payments.conftest import Broker, Clock, Engine
 
