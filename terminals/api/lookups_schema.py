@@ -14,7 +14,7 @@ PHONE = {
         "operator": {"type": "string", "example": "ПАО \"Мобильные ТелеСистемы\""},
         "inn": {"type": "string", "example": "7740000076"},
         "region": {"type": "string", "example": "г. Москва и Московская область"},
-        "provider": {"type": "string", "nullable": True, "example": "mts",
+        "provider": {"type": ["string", "null"], "example": "mts",
                      "description": "Our provider for the operator's INN; null when none is mapped or enabled."},
         "source": {"type": "string", "enum": ["plan", "ported"]},
     },
@@ -36,7 +36,7 @@ CHECK_OUT = {
     "type": "object",
     "required": ["ok", "code", "message", "details"],
     "properties": {
-        "ok": {"type": "boolean", "nullable": True,
+        "ok": {"type": ["boolean", "null"],
                "description": "true: would be paid; false: would not (code says why); null: unknown now."},
         "code": {"type": "string", "enum": ["ok", "account_not_found", "account_format", "blacklisted",
                                             "provider_disabled", "unknown_provider", "unavailable"]},
@@ -91,7 +91,7 @@ _provider.update({
     "fields": {"type": "array", "items": _ref("AccountField"), "description": "account first, then the rest."},
     "check_required": {"type": "boolean", "description": "Ask /checks before taking the cash."},
     "offline": {"type": "object", "properties": {"allowed": {"type": "boolean"},
-                                                 "max_amount": {**AMOUNT, "nullable": True}}},
+                                                 "max_amount": {**AMOUNT, "type": ["string", "null"]}}},
 })
 CONFIG["properties"]["terminal"]["properties"]["dealer_inn"] = {"type": "string"}
 CONFIG["properties"]["categories"] = {"type": "array", "description": "In the order the kiosk shows them.",

@@ -86,7 +86,7 @@ def test_staff_reach_their_pages_after_enrolling_and_again_after_a_new_login(cli
 @pytest.mark.django_db
 def test_a_dealer_without_a_device_logs_in_with_the_password_alone(client, world, staff_2fa):
     log_in(client, "dealer")
-    resp = client.get("/")
+    resp = client.get("/cabinet/")
     assert resp.status_code == 200
 
 
@@ -98,11 +98,11 @@ def test_a_dealer_who_turned_it_on_is_asked_for_the_code(client, world, staff_2f
     client.post("/accounts/2fa/setup/", {"token": code_for(device)})
     client.post("/accounts/logout/")
     log_in(client, "dealer")
-    assert client.get("/")["Location"].startswith("/accounts/2fa/verify/")
+    assert client.get("/cabinet/")["Location"].startswith("/accounts/2fa/verify/")
     device.refresh_from_db()
     # the code that confirmed the device cannot be replayed (django-otp keeps the last step used)
-    assert client.post("/accounts/2fa/verify/", {"token": code_for(device, drift=1), "next": "/"}).status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.post("/accounts/2fa/verify/", {"token": code_for(device, drift=1), "next": "/cabinet/"}).status_code == 302
+    assert client.get("/cabinet/").status_code == 200
     # and may turn it off again
     client.post("/accounts/2fa/remove/")
     assert not TOTPDevice.objects.filter(user__username="dealer").exists()

@@ -37,20 +37,20 @@ def test_a_staff_session_used_within_29_minutes_stays(client, world, monkeypatch
 @pytest.mark.django_db
 def test_a_dealer_session_lives_for_two_idle_hours(client, world, monkeypatch):
     log_in(client, "dealer")
-    client.get("/")
+    client.get("/cabinet/")
     later(monkeypatch, 119)
-    assert client.get("/").status_code == 200
+    assert client.get("/cabinet/").status_code == 200
     later(monkeypatch, 119 + 121)
-    assert client.get("/").status_code == 302
+    assert client.get("/cabinet/").status_code == 302
 
 
 @pytest.mark.django_db
 def test_the_limits_come_from_the_setting(client, world, monkeypatch, settings):
     settings.KIT_SESSION_IDLE_MINUTES = {"staff": 5, "dealer": 5}
     log_in(client, "dealer")
-    client.get("/")
+    client.get("/cabinet/")
     later(monkeypatch, 6)
-    assert client.get("/").status_code == 302
+    assert client.get("/cabinet/").status_code == 302
 
 
 @pytest.mark.django_db
@@ -65,10 +65,10 @@ def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(world)
     here, elsewhere = Client(), Client()
     log_in(here, "dealer")
     log_in(elsewhere, "dealer")
-    assert elsewhere.get("/").status_code == 200
+    assert elsewhere.get("/cabinet/").status_code == 200
     resp = here.post("/accounts/password_change/", {
         "old_password": "kit-demo", "new_password1": "a-new-long-passphrase-7", "new_password2": "a-new-long-passphrase-7"})
     assert resp.status_code == 302
-    assert here.get("/").status_code == 200
-    gone = elsewhere.get("/")
+    assert here.get("/cabinet/").status_code == 200
+    gone = elsewhere.get("/cabinet/")
     assert gone.status_code == 302 and gone["Location"].startswith("/accounts/login/")
