@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 import environ
-
 from gunicorn import util
 
 # The longest request line gunicorn accepts (its own maximum): an API path with its query is

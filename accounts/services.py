@@ -7,7 +7,6 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-
 log = logging.getLogger("kit.security")
 
 RECOVERY_CODES = 8

@@ -16,10 +16,9 @@ from decimal import Decimal
 from functools import lru_cache
 
 from django.conf import settings
+from django.utils import timezone
 
 from kit.money import ZERO, percent_of, rub
-
-from django.utils import timezone
 
 from .models import BlacklistedAccount, FeeRule, Provider, ProviderField, RewardRule
 

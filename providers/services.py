@@ -16,7 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import selectors
-from .models import BlacklistChange, BlacklistedAccount, DealerProviders, FeeRule, Provider, ProviderStateChange
+from .models import (
+    BlacklistChange,
+    BlacklistedAccount,
+    DealerProviders,
+    FeeRule,
+    Provider,
+    ProviderStateChange,
+)
 
 
 # -- dated rules ---------------------------------------------------------------------------------

@@ -460,7 +460,7 @@ def _write(parsed, report: ImportReport, errors: list, gateways, dealers, actor:
     for c in Category.objects.exclude(code__in=cats):
         cats[c.code] = c
     provs = {}
-    for file, line, r in parsed["providers"]:
+    for _file, _line, r in parsed["providers"]:
         values = {k: r[k] for k in r if k not in ("code", "category")}
         values["category"] = cats[r["category"]]
         obj, before = _upsert(Provider, report, "providers", {"code": r["code"]}, values)
@@ -472,7 +472,7 @@ def _write(parsed, report: ImportReport, errors: list, gateways, dealers, actor:
         provs[obj.code] = obj
     for p in Provider.objects.exclude(code__in=provs):
         provs[p.code] = p
-    for file, line, r in parsed["fields"]:
+    for _file, _line, r in parsed["fields"]:
         obj, _b = _upsert(ProviderField, report, "fields", {"provider": provs[r["provider"]], "name": r["name"]},
                           {k: r[k] for k in r if k not in ("provider", "name")})
         obj.save()
@@ -491,13 +491,13 @@ def _write(parsed, report: ImportReport, errors: list, gateways, dealers, actor:
                 errors.append(ImportError_(file, line, "; ".join(exc.messages)))
                 continue
             obj.save()
-    for file, line, r in parsed["routes"]:
+    for _file, _line, r in parsed["routes"]:
         lookup = {"provider": provs[r["provider"]], "gateway": gateways[r["gateway"]],
                   "dealer": dealers.get(r["dealer_inn"]) if r["dealer_inn"] else None}
         obj, _b = _upsert(Route, report, "routes", lookup,
                           {k: r[k] for k in ("priority", "weight", "remote_id", "is_active")})
         obj.save()
-    for file, line, r in parsed["blacklist"]:
+    for _file, _line, r in parsed["blacklist"]:
         lookup = {"provider": provs[r["provider"]] if r["provider"] else None, "kind": r["kind"],
                   "account": r["account"]}
         obj, before = _upsert(BlacklistedAccount, report, "blacklist", lookup,

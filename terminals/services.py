@@ -11,9 +11,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .errors import EnrollmentDenied
 from kit.queue import enqueue_on_commit
 
+from .errors import EnrollmentDenied
 from .models import EnrollmentCode, Heartbeat, Terminal, TerminalAudit, TerminalState
 
 log = logging.getLogger(__name__)

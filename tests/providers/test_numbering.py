@@ -79,7 +79,7 @@ def test_a_bad_file_is_refused_and_the_last_good_plan_stays(plan, tmp_path, raw,
 
 
 def test_a_broken_line_names_its_file_and_line(world):
-    raw = PLAN.read_bytes() + "916;99x;100;1;X;Y;Z;1\r\n".encode()
+    raw = PLAN.read_bytes() + b"916;99x;100;1;X;Y;Z;1\r\n"
     with pytest.raises(PlanRefused, match="plan.csv:8"):
         plan_load([("plan.csv", raw)])
 

@@ -20,9 +20,9 @@ def test_the_schema_is_served_unsigned_and_is_valid_openapi_3(schema):
 
 
 def test_the_schema_describes_every_route(schema):
-    from terminals.api import urls
-
     import re
+
+    from terminals.api import urls
 
     routes = {re.sub(r"<str:(\w+)>", r"{\1}", f"/{p.pattern}") for p in urls.urlpatterns if p.name}
     assert routes == set(schema["paths"])
