@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kit.roles import ADMIN, DEALER, SENIOR, SUPPORT
 
@@ -36,7 +37,7 @@ NAV: list[tuple[str, list[NavItem]]] = [
         NavItem("cabinet:themes", _("Themes"), frozenset({DEALER})),
         NavItem("cabinet:ads", _("Ads"), frozenset({DEALER})),
         NavItem("cabinet:claims", _("Claims"), frozenset({DEALER})),
-        NavItem("cabinet:account", _("Account"), frozenset({DEALER})),
+        NavItem("cabinet:account", pgettext_lazy("menu", "Account"), frozenset({DEALER})),
     ]),
     (_("Support"), [
         NavItem("support:lookup", _("Cheque lookup"), _STAFF),
