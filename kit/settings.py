@@ -5,6 +5,7 @@ Defaults are safe: DEBUG and simulators off, no SECRET_KEY default. `make run` w
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -205,6 +206,12 @@ KIT_EXPORT_INLINE_ROWS = env.int("KIT_EXPORT_INLINE_ROWS", default=10000)
 KIT_CHECK_CACHE_SECONDS = env.int("KIT_CHECK_CACHE_SECONDS", default=60)
 # `make bench` only: mounts a minimal one-row-insert view under /bench/ for comparison.
 KIT_BENCH = env.bool("KIT_BENCH", default=False)
+
+# --- support actions -------------------------------------------------------------------
+# Four eyes: a cancel or a bulk resend above this sum (rubles) waits for a second senior.
+KIT_FOUR_EYES_AMOUNT = Decimal(env.str("KIT_FOUR_EYES_AMOUNT", default="5000.00"))
+# A request nobody approved within this many hours expires.
+KIT_APPROVAL_EXPIRY_HOURS = env.float("KIT_APPROVAL_EXPIRY_HOURS", default=24.0)
 
 # --- auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -25,6 +25,9 @@ class Payment(models.Model):
                                  related_name="payments")
     provider_code = models.CharField(_("provider code as sent"), max_length=64)
     account = models.CharField(_("account"), max_length=64)
+    # The account as the terminal sent it, kept when support corrects `account` (blank until then):
+    # the terminal's request stays as received.
+    account_sent = models.CharField(_("account as sent"), max_length=64, blank=True)
     fields = models.JSONField(_("extra fields"), default=dict, blank=True)
     amount = MoneyField(_("cash received"))
     fee = MoneyField(_("customer fee"), default=ZERO)
@@ -48,6 +51,9 @@ class Payment(models.Model):
     # The sweeper's claim: set when it enqueues the payment, so the next sweep does not
     # enqueue it again while that message is on its way (compare-and-set, payments/services/sweep.py).
     leased_until = models.DateTimeField(_("enqueued, lease until"), null=True, blank=True)
+    # A resend or a correction starts a new round: routing and the retry budget read only the
+    # attempts of the current round, so gateways that declined an earlier round are tried again.
+    round = models.PositiveIntegerField(_("round"), default=1)
 
     class Meta:
         verbose_name = _("payment")
@@ -99,6 +105,7 @@ class Attempt(models.Model):
     gateway = models.ForeignKey("gateways.Gateway", on_delete=models.PROTECT, related_name="attempts")
     # Digits only, at most 18: CyberPlat's SESSION and QIWI's transaction number allow no more.
     attempt_id = models.CharField(max_length=18, unique=True)
+    round = models.PositiveIntegerField(_("round"), default=1)
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
     outcome = models.CharField(max_length=10, blank=True)  # ok / declined / retry / unknown / config
     result_code = models.CharField(max_length=32, blank=True)
