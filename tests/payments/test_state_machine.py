@@ -1,5 +1,6 @@
 """A Hypothesis state machine drives acceptance, gateway replies, submissions, polls, dead workers,
-sweeps and top-ups in random orders; after every step nothing is illegal, doubled or lost."""
+sweeps, top-ups and the operators' actions (resend, correct, cancel, reverse, resolve) in random
+orders; after every step nothing is illegal, doubled or lost."""
 
 import itertools
 from decimal import Decimal
@@ -31,14 +32,23 @@ class WorkerKilled(BaseException):
 
 
 def test_random_interleavings_keep_every_invariant(engine, monkeypatch):
+    from django.contrib.auth import get_user_model
+
     from dealers.services import dealer_create, dealer_topup
     from gateways.models import Gateway, GatewayHealth
-    from payments.models import Payment
+    from payments.errors import ActionRefused
+    from payments.models import Attempt, Payment
     from payments.services import submit as submit_mod
+    from payments.services.cancel import payment_cancel
+    from payments.services.correct import payment_correct
+    from payments.services.resend import payment_resend
+    from payments.services.resolve import payment_resolve
+    from payments.services.reverse import payment_reverse
     from payments.services.poll import payment_poll
     from terminals.models import Terminal
 
     real_record = submit_mod._record
+    operator = get_user_model().objects.get(username="senior")
 
     class Engine(RuleBasedStateMachine):
         def __init__(self):
@@ -113,6 +123,46 @@ def test_random_interleavings_keep_every_invariant(engine, monkeypatch):
         @rule(amount=st.sampled_from(["50.00", "300.00"]))
         def topup(self, amount):
             dealer_topup(dealer=self.dealer, amount=Decimal(amount))
+
+        # --- operators (each refused, with nothing changed, when the payment's state does not allow it)
+        def _pid(self, i):
+            return self.payments[i % len(self.payments)]
+
+        def _operator(self, action, **kw):
+            try:
+                action(user=operator, comment="state machine", **kw)
+            except ActionRefused:
+                pass
+
+        @precondition(lambda self: self.payments)
+        @rule(i=st.integers(0, 100))
+        def resend(self, i):
+            self._operator(payment_resend, payment_id=self._pid(i))
+
+        @precondition(lambda self: self.payments)
+        @rule(i=st.integers(0, 100), suffix=st.integers(0, 9999))
+        def correct(self, i, suffix):
+            self._operator(payment_correct, payment_id=self._pid(i), account=f"926000{suffix:04d}")
+
+        @precondition(lambda self: self.payments)
+        @rule(i=st.integers(0, 100))
+        def cancel(self, i):
+            self._operator(payment_cancel, payment_id=self._pid(i))
+
+        @precondition(lambda self: self.payments)
+        @rule(i=st.integers(0, 100))
+        def reverse(self, i):
+            self._operator(payment_reverse, payment_id=self._pid(i), reference="REV")
+
+        @precondition(lambda self: self.payments)
+        @rule(i=st.integers(0, 100))
+        def resolve(self, i):
+            """Support phones the gateway: the truth is in its book (paid or not)."""
+            pid = self._pid(i)
+            attempt = Attempt.objects.filter(payment_id=pid, state="open").select_related("gateway").last()
+            booked = attempt is not None and (attempt.gateway.code, attempt.attempt_id) in engine.book.paid
+            self._operator(payment_resolve, payment_id=pid, reference="PHONE",
+                           outcome="succeeded" if booked else "failed")
 
         @invariant()
         def nothing_illegal_doubled_or_lost(self):
