@@ -27,6 +27,7 @@ class CorrectForm(ActionForm):
     provider = forms.ChoiceField(label=_("Provider"), required=False)
     # The first submit shows the difference; the second (confirm=1) asks for it to be done.
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    field_order = ["account", "provider", "comment"]
 
     def __init__(self, *args, providers=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,6 +45,7 @@ class CorrectForm(ActionForm):
 
 class ReverseForm(ActionForm):
     reference = forms.CharField(label=_("Gateway's reversal reference"), max_length=64)
+    field_order = ["reference", "comment"]
 
     def params(self) -> dict:
         return {"reference": self.cleaned_data["reference"].strip()}
@@ -54,6 +56,7 @@ class ResolveForm(ActionForm):
         (Status.SUCCEEDED, _("paid (succeeded)")), (Status.FAILED, _("not paid (failed)"))])
     reference = forms.CharField(label=_("Gateway's reference"), max_length=64,
                                 help_text=_("Their transaction id or the ticket of the call."))
+    field_order = ["outcome", "reference", "comment"]
 
     def params(self) -> dict:
         return {"outcome": self.cleaned_data["outcome"], "reference": self.cleaned_data["reference"].strip()}
