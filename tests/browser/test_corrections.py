@@ -67,6 +67,9 @@ def test_support_requests_a_correction_and_senior_approves_it(page, browser, liv
         card = senior.locator(f"#request-{req.pk}")
         assert "9160000000" in card.inner_text()
         shot(senior, "corrections/approvals")
+        senior.set_viewport_size(PHONE)
+        shot(senior, "corrections/approvals-phone")
+        senior.set_viewport_size({"width": 1366, "height": 900})
         card.locator("textarea[name=comment]").fill("Проверено по чеку")
         senior.click(f"#approve-{req.pk}")
         senior.wait_for_load_state()
@@ -75,8 +78,6 @@ def test_support_requests_a_correction_and_senior_approves_it(page, browser, liv
         senior.goto("/support/approvals/")
         assert senior.locator(f"#decided-{req.pk} td.status").inner_text() == "проведён"
         shot(senior, "corrections/approvals-done")
-        senior.set_viewport_size(PHONE)
-        shot(senior, "corrections/approvals-phone")
     finally:
         context.close()
     p = Payment.objects.get(pk=p.pk)
