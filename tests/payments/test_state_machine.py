@@ -41,10 +41,10 @@ def test_random_interleavings_keep_every_invariant(engine, monkeypatch):
     from payments.services import submit as submit_mod
     from payments.services.cancel import payment_cancel
     from payments.services.correct import payment_correct
+    from payments.services.poll import payment_poll
     from payments.services.resend import payment_resend
     from payments.services.resolve import payment_resolve
     from payments.services.reverse import payment_reverse
-    from payments.services.poll import payment_poll
     from terminals.models import Terminal
 
     real_record = submit_mod._record

@@ -50,8 +50,9 @@ def together(n, fn):
 
 def failed_payment(terminal, amount: str) -> Payment:
     """A payment that was debited, failed and credited back, as the engine leaves it."""
-    from dealers.services import ledger_post
     from django.db import transaction
+
+    from dealers.services import ledger_post
 
     with transaction.atomic():
         p = Payment.objects.create(terminal=terminal, dealer_id=terminal.dealer_id, txn="31337", provider_code="mts",
