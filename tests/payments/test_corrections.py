@@ -449,3 +449,40 @@ def test_poll_now_of_a_failed_payment_is_refused(engine, support_user):
     with pytest.raises(ActionRefused) as refused:
         payment_poll_now(payment_id=p.pk, user=support_user, comment="x")
     assert refused.value.code == "state_not_allowed"
+
+
+@pytest.mark.parametrize("outcome, their_status, kind", [
+    ("failed", "paid", "status_differs"),        # we said failed, they booked it
+    ("succeeded", "declined", "status_differs"),  # we said paid, they declined it
+])
+def test_a_registry_row_that_contradicts_a_resolution_opens_a_discrepancy(engine, senior_user, outcome,
+                                                                          their_status, kind):
+    from django.utils import timezone
+
+    from gateways.reconcile.compare import compare
+    from gateways.reconcile.registry import Row
+    from payments.services.resolve import payment_resolve
+
+    p = unknown(engine, amount="100.00")
+    payment_resolve(payment_id=p.pk, user=senior_user, comment="phoned", outcome=outcome, reference="T-1")
+    a = Attempt.objects.select_related("payment").get(payment=p)
+    row = Row(line=1, key=a.attempt_id, upstream_id="U1", account=p.account, amount=Decimal("100.00"),
+              status=their_status, created_at=timezone.now())
+    found = compare([row], {a.attempt_id: a}, [a] if a.outcome == "ok" else [])
+    assert [(f.kind, f.key) for f in found.findings.values()] == [(kind, a.attempt_id)]
+
+
+def test_a_registry_row_that_agrees_with_a_resolution_matches(engine, senior_user):
+    from django.utils import timezone
+
+    from gateways.reconcile.compare import compare
+    from gateways.reconcile.registry import Row
+    from payments.services.resolve import payment_resolve
+
+    p = unknown(engine, amount="100.00")
+    payment_resolve(payment_id=p.pk, user=senior_user, comment="phoned", outcome="succeeded", reference="T-2")
+    a = Attempt.objects.select_related("payment").get(payment=p)
+    row = Row(line=1, key=a.attempt_id, upstream_id="T-2", account=p.account, amount=Decimal("100.00"),
+              status="paid", created_at=timezone.now())
+    found = compare([row], {a.attempt_id: a}, [a])
+    assert (found.findings, found.matched_count) == ({}, 1)
