@@ -203,6 +203,9 @@ def _decide(request_id: int, user, comment: str, *, approve: bool) -> Outcome:
         elif not approve:
             req.state = ActionRequest.State.REJECTED
             req.save(update_fields=["state", "decided_by", "decided_at", "decision_comment"])
+            if req.payment is not None:
+                payment_note(payment=req.payment, actor=actor_of(user), reason="approval_rejected", user=user,
+                             detail={"action": req.action, "request": req.pk, "comment": comment})
             audit_record(user=user, action="reject", payment=req.payment, comment=comment, approval=req.link,
                          after={"action": req.action, **req.params})
         else:

@@ -37,10 +37,6 @@ class CorrectionQuote:
     old_reward: Decimal
 
     @property
-    def amounts_changed(self) -> bool:
-        return self.credited != self.old_credited or self.fee != self.old_fee or self.reward != self.old_reward
-
-    @property
     def credited_diff(self) -> Decimal:
         return self.credited - self.old_credited
 

@@ -486,3 +486,43 @@ def test_a_registry_row_that_agrees_with_a_resolution_matches(engine, senior_use
               status="paid", created_at=timezone.now())
     found = compare([row], {a.attempt_id: a}, [a])
     assert (found.findings, found.matched_count) == ({}, 1)
+
+
+def test_every_action_leaves_an_event_with_the_user_and_an_audit_row(engine, senior_user):
+    from payments.services.bulk import payment_bulk_resend
+    from payments.services.cancel import payment_cancel
+    from payments.services.correct import payment_correct
+    from payments.services.poll_now import payment_poll_now
+    from payments.services.resend import payment_resend
+    from payments.services.resolve import payment_resolve
+    from payments.services.reverse import payment_reverse
+
+    def events_and_audit(p, action):
+        return (Event.objects.filter(payment=p, user=senior_user).count(),
+                AuditEntry.objects.filter(payment=p, action=action, user=senior_user).count())
+
+    by = {"user": senior_user, "comment": "checked"}
+    p = declined_everywhere(engine)
+    payment_resend(payment_id=p.pk, **by)
+    assert events_and_audit(p, "resend") == (1, 1)
+    engine.drive(p)  # done before the next payment's scripted decline
+    p = declined_everywhere(engine)
+    payment_correct(payment_id=p.pk, account="9161112233", **by)
+    assert events_and_audit(p, "correct") == (1, 1)
+    engine.drive(p)
+    p = declined_everywhere(engine)
+    payment_cancel(payment_id=p.pk, **by)
+    assert events_and_audit(p, "cancel") == (1, 1)
+    p = engine.drive(engine.accept(amount="100.00"))
+    payment_reverse(payment_id=p.pk, reference="R-1", **by)
+    assert events_and_audit(p, "reverse") == (1, 1)
+    p = unknown(engine)
+    payment_poll_now(payment_id=p.pk, **by)
+    assert events_and_audit(p, "poll") == (1, 1)
+    payment_resolve(payment_id=p.pk, outcome="failed", reference="R-2", **by)
+    assert events_and_audit(p, "resolve") == (2, 1)
+    q = declined_everywhere(engine)
+    payment_bulk_resend(payment_ids=[p.pk, q.pk], **by)
+    assert events_and_audit(p, "resend") == (3, 1)
+    assert events_and_audit(q, "resend") == (1, 1)
+    assert AuditEntry.objects.filter(action="bulk_resend", payment=None, user=senior_user).count() == 1
