@@ -32,7 +32,7 @@ def actions_available(payment: Payment) -> list[str]:
 
 def requests_pending(*, payment: Payment | None = None):
     qs = (ActionRequest.objects.filter(state=ActionRequest.State.PENDING)
-          .select_related("payment", "requested_by", "payment__provider").order_by("id"))
+          .select_related("payment", "requested_by", "payment__provider", "payment__dealer").order_by("id"))
     return qs.filter(payment=payment) if payment is not None else qs
 
 

@@ -122,6 +122,15 @@ def payment_action(request, payment_id: int, action: str):
 def approvals(request):
     now = timezone.now()
     pending = list(selectors.requests_pending())
+    for r in pending:
+        # What a correction would change, judged now (the catalogue may have moved since the request).
+        r.preview = r.refusal = None
+        if r.action == A.CORRECT and r.expires_at > now:
+            try:
+                r.preview = correction_quote(payment=r.payment, account=r.params.get("account", ""),
+                                             provider_code=r.params.get("provider", ""))
+            except ActionRefused as refused:
+                r.refusal = refused.message
     return render(request, "support/approvals.html", {
         "pending": [r for r in pending if r.expires_at > now],
         "stale": [r for r in pending if r.expires_at <= now],

@@ -82,10 +82,19 @@ def test_every_action_url_sends_anonymous_users_to_the_login_page_and_gives_deal
     for u in urls:
         r = client.get(u)
         assert r.status_code == 302 and r["Location"].startswith("/accounts/login/"), u
+    req = ActionRequest.objects.create(action="cancel", payment=p, comment="x", requested_by=support_user,
+                                       payment_status="failed", payment_round=1,
+                                       expires_at=timezone.now() + timedelta(hours=1))
+    decide = f"/support/approvals/{req.pk}/"
+    r = client.post(decide, {"decision": "approve", "comment": "x"})
+    assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
     as_user(client, dealer_user)
     for u in urls:
         assert client.get(u).status_code == 403, u
         assert client.post(u, {"comment": "x"}).status_code == 403, u
+    assert client.post(decide, {"decision": "approve", "comment": "x"}).status_code == 403
+    req.refresh_from_db()
+    assert req.state == "pending"
     as_user(client, support_user)
     for u in urls:
         assert client.get(u).status_code == 200, u
@@ -108,6 +117,34 @@ def test_an_action_post_without_the_csrf_token_is_refused(terminal, support_user
     assert c.post(url(p, "resend"), {"comment": "x"}).status_code == 403
     p.refresh_from_db()
     assert p.status == "failed"
+
+
+@pytest.mark.parametrize("action, data, field", [
+    ("resolve", {"comment": "x", "outcome": "maybe", "reference": "R"}, "outcome"),
+    ("reverse", {"comment": "x", "reference": ""}, "reference"),
+    ("correct", {"comment": "x", "account": "", "provider": ""}, "__all__"),
+    ("correct", {"comment": "x", "provider": "no-such-provider"}, "provider"),
+    ("cancel", {"comment": "x" * 1001}, "comment"),
+])
+def test_malformed_action_forms_are_form_errors_and_change_nothing(client, terminal, senior_user, action, data,
+                                                                   field):
+    p = make_payment(terminal, status="succeeded" if action == "reverse" else "failed", reason="")
+    r = as_user(client, senior_user).post(url(p, action), data)
+    assert r.status_code == 400
+    assert field in r.context["form"].errors
+    assert not ActionRequest.objects.exists() and not AuditEntry.objects.exists()
+
+
+def test_the_menu_lists_approvals_for_support_and_not_for_dealers(client, support_user, dealer_user):
+    assert 'href="/support/approvals/"' in as_user(client, support_user).get("/support/approvals/").content.decode()
+    assert 'href="/support/approvals/"' not in as_user(client, dealer_user).get("/cabinet/").content.decode()
+
+
+def test_the_queue_link_carries_its_filter_to_the_bulk_resend_page(support_user):
+    request = RequestFactory().get("/support/queue/?reason=declined&provider=mts")
+    request.user = support_user
+    html = Template('{% include "support/_bulk_resend_link.html" %}').render(Context({"request": request}))
+    assert 'href="/support/queue/resend/?reason=declined&amp;provider=mts"' in html
 
 
 # --- alone --------------------------------------------------------------------------------------
@@ -415,3 +452,11 @@ def test_the_approvals_page_lists_what_each_pending_request_would_do(client, ter
     assert f'id="approve-{req.pk}"' in html
     html = as_user(client, support_user).get("/support/approvals/").content.decode()
     assert f'id="approve-{req.pk}"' not in html
+
+
+def test_the_approvals_page_shows_a_provider_corrections_new_amounts(client, terminal, support_user, senior_user):
+    p = make_payment(terminal, amount="1000.00", reason="account_format", account="7712345678")
+    as_user(client, support_user).post(url(p, "correct"), {"comment": "electricity", "provider": "mosenergosbyt",
+                                                          "confirm": "1"})
+    html = as_user(client, senior_user).get("/support/approvals/").content.decode()
+    assert "1\xa0000,00\xa0₽ → 990,00\xa0₽" in html
