@@ -56,6 +56,7 @@ class ActionCode(StrEnum):
 
     STATE = "state_not_allowed"                # the payment's status does not allow the action
     AMBIGUOUS = "outcome_ambiguous"            # an attempt's outcome is not known: poll or resolve first
+    IN_FLIGHT = "attempt_in_flight"            # a worker is calling the gateway right now
     COMMENT_REQUIRED = "comment_required"
     REFERENCE_REQUIRED = "reference_required"  # the gateway's reference (resolution, reversal)
     BLACKLISTED = "blacklisted_account"
@@ -77,6 +78,7 @@ class ActionCode(StrEnum):
 ACTION_MESSAGES = {
     ActionCode.STATE: _("The payment's status does not allow this action."),
     ActionCode.AMBIGUOUS: _("The gateway's answer is not known yet: poll it or resolve the outcome first."),
+    ActionCode.IN_FLIGHT: _("A worker is sending this payment to the gateway right now; try again in a minute."),
     ActionCode.COMMENT_REQUIRED: _("A comment is required."),
     ActionCode.REFERENCE_REQUIRED: _("The gateway's reference is required."),
     ActionCode.BLACKLISTED: _("The account is blacklisted."),

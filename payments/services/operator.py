@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from providers import selectors as catalogue
 
 from ..errors import ActionCode, ActionRefused
@@ -40,6 +42,16 @@ def reference_required(reference: str) -> str:
 
 def has_open_attempt(payment: Payment) -> bool:
     return payment.attempts.filter(state=Attempt.State.OPEN).exists()
+
+
+def in_flight(payment: Payment, attempt: Attempt) -> bool:
+    """A worker reserved this attempt and is calling the gateway now (no answer recorded, lease running).
+
+    Asking its status or deciding it by hand now could overtake the pay request still on its
+    way (a status "not found" would resend it): the engine itself polls only after the lease.
+    """
+    return (attempt.state == Attempt.State.OPEN and not attempt.outcome and payment.next_try_at is not None
+            and payment.next_try_at > timezone.now())
 
 
 def state_of(payment: Payment) -> dict:

@@ -8,14 +8,18 @@ from django.utils import timezone
 from ..errors import ActionCode, ActionRefused
 from ..locks import lock_payment
 from ..models import Payment, Status
-from .operator import actor_of, audit, comment_required, has_open_attempt, state_of
+from .operator import actor_of, audit, comment_required, in_flight, state_of
 from .poll import payment_poll
+from .resolve import open_attempt
 from .transition import payment_note
 
 
 def poll_refusal(payment: Payment) -> tuple[ActionCode, str] | None:
-    if payment.status != Status.PROCESSING or not has_open_attempt(payment):
+    attempt = open_attempt(payment) if payment.status == Status.PROCESSING else None
+    if attempt is None:
         return ActionCode.STATE, payment.status
+    if in_flight(payment, attempt):
+        return ActionCode.IN_FLIGHT, ""
     return None
 
 

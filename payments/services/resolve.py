@@ -18,7 +18,7 @@ from ..errors import ActionCode, ActionRefused, Reason
 from ..locks import lock_payment
 from ..models import Attempt, Payment, Status
 from . import engine
-from .operator import actor_of, audit, comment_required, reference_required, state_of
+from .operator import actor_of, audit, comment_required, in_flight, reference_required, state_of
 from .transition import payment_transition
 
 RESOLUTIONS = (Status.SUCCEEDED, Status.FAILED)
@@ -29,8 +29,11 @@ def open_attempt(payment: Payment) -> Attempt | None:
 
 
 def resolve_refusal(payment: Payment) -> tuple[ActionCode, str] | None:
-    if payment.status != Status.PROCESSING or open_attempt(payment) is None:
+    attempt = open_attempt(payment) if payment.status == Status.PROCESSING else None
+    if attempt is None:
         return ActionCode.STATE, payment.status
+    if in_flight(payment, attempt):
+        return ActionCode.IN_FLIGHT, ""
     return None
 
 

@@ -526,3 +526,33 @@ def test_every_action_leaves_an_event_with_the_user_and_an_audit_row(engine, sen
     assert events_and_audit(p, "resend") == (3, 1)
     assert events_and_audit(q, "resend") == (1, 1)
     assert AuditEntry.objects.filter(action="bulk_resend", payment=None, user=senior_user).count() == 1
+
+
+def test_an_attempt_on_its_way_to_the_gateway_is_neither_polled_nor_resolved_until_its_lease_ends(
+        engine, senior_user, monkeypatch):
+    """A status "not found" could overtake the pay request still on its way and resend the payment."""
+    from payments.services import submit as submit_mod
+    from payments.services.poll_now import payment_poll_now
+    from payments.services.resolve import payment_resolve
+
+    class WorkerKilled(BaseException):
+        pass
+
+    def killed(*a, **k):
+        raise WorkerKilled
+
+    real_record = submit_mod._record
+    monkeypatch.setattr(submit_mod, "_record", killed)
+    p = engine.accept(amount="100.00")
+    with pytest.raises(WorkerKilled):
+        submit_mod.payment_submit(payment_id=p.pk)
+    monkeypatch.setattr(submit_mod, "_record", real_record)
+    for action, kw in ((payment_poll_now, {}), (payment_resolve, {"outcome": "failed", "reference": "R"})):
+        with pytest.raises(ActionRefused) as refused:
+            action(payment_id=p.pk, user=senior_user, comment="x", **kw)
+        assert refused.value.code == "attempt_in_flight"
+    assert Attempt.objects.get(payment=p).state == "open"
+    engine.clock.advance(61)  # past the attempt's lease: the engine would poll it now too
+    p = payment_poll_now(payment_id=p.pk, user=senior_user, comment="customer waiting")
+    assert p.status == "succeeded"
+    assert len(engine.book.payments_for("9160000000")) == 1
