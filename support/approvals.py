@@ -208,12 +208,24 @@ def _decide(request_id: int, user, comment: str, *, approve: bool) -> Outcome:
                              detail={"action": req.action, "request": req.pk, "comment": comment})
             audit_record(user=user, action="reject", payment=req.payment, comment=comment, approval=req.link,
                          after={"action": req.action, **req.params})
+        elif req.action == A.BULK_RESEND:
+            # Claimed here, run below: each resend locks its payment (and the dealer, to debit) in its own
+            # transaction, as workers do; holding them all in this one could deadlock with a worker.
+            req.state = ActionRequest.State.DONE
+            req.save(update_fields=["state", "decided_by", "decided_at", "decision_comment"])
+            audit_record(user=user, action="approve", payment=None, comment=comment, approval=req.link,
+                         after={"action": req.action, "payments": req.params.get("payments", [])})
         else:
             refusal = _approve_locked(req, user, outcome)
             audit_record(user=user, action="approve", payment=req.payment, comment=comment, approval=req.link,
                          after={"action": req.action, "state": req.state, **req.result})
     if refusal is not None:
         raise refusal
+    if approve and req.action == A.BULK_RESEND and req.state == ActionRequest.State.DONE:
+        outcome.bulk = payment_bulk_resend(payment_ids=list(req.params["payments"]), user=user, comment=req.comment,
+                                           approval=req.link)
+        req.result = outcome.bulk.as_dict()
+        ActionRequest.objects.filter(pk=req.pk).update(result=req.result)
     return outcome
 
 
