@@ -10,6 +10,7 @@ whole file runs in seconds.
 
 import json
 import time
+from urllib.parse import urlencode
 
 import pytest
 import schemathesis
@@ -77,8 +78,6 @@ def signing(terminal):
         kwargs["data"] = body = encoded(case.body)  # the exact bytes signed are the bytes sent
         path = iri_to_uri(case.operation.schema.get_full_path(prepare_path(case.path, case.path_parameters)))
         if case.query:
-            from urllib.parse import urlencode
-
             path += "?" + urlencode(case.query, doseq=True)
         if case.operation.definition.raw.get("security") != []:
             case.headers = {**(case.headers or {}),
