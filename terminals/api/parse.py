@@ -103,6 +103,17 @@ def timestamp(value) -> datetime | None:
     return dt
 
 
+def integer(value) -> int | None:
+    """A JSON integer as JSON Schema counts one (2.0 is 2, true is not); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def extra_fields(value) -> dict | None:
     """The provider's extra fields: an object of up to 32 string keys and string values."""
     if not isinstance(value, dict) or len(value) > MAX_FIELDS:
@@ -198,8 +209,8 @@ def heartbeat(doc: dict) -> dict:
         if not isinstance(cash, dict):
             errors["cash"] = "an object {notes, amount}"
         else:
-            notes = cash.get("notes", 0)
-            if isinstance(notes, bool) or not isinstance(notes, int) or not 0 <= notes <= 1_000_000:
+            notes = integer(cash.get("notes", 0))
+            if notes is None or not 0 <= notes <= 1_000_000:
                 errors["cash.notes"] = "a count of notes (integer, 0 to 1000000)"
             else:
                 out["cash_notes"] = notes
@@ -227,9 +238,10 @@ def _devices(value) -> dict | None:
                     return None
             elif isinstance(v, bool) or v is None:
                 continue
-            elif isinstance(v, int):
-                if abs(v) > 10**12:
+            elif integer(v) is not None:
+                if abs(integer(v)) > 10**12:
                     return None
+                state[k] = integer(v)
             else:
                 return None
     return value
