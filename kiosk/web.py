@@ -137,7 +137,8 @@ class Screens:
             snap = flow.snapshot()
             return "200 OK", [("Content-Type", "application/json")], json.dumps(
                 {"state": snap["state"], "total": f"{snap['total']:.2f}", "count": snap["count"],
-                 "page": PAGES[flow.state]})
+                 "page": PAGES[flow.state], "online": flow.link.online, "txn": snap["txn"],
+                 "started": flow.started, "out_of_service": flow.oos_reasons()})
         pages = {"/": self.home, "/account": self.account, "/insert": self.insert, "/receipt": self.receipt,
                  "/out-of-service": self.out_of_service}
         if path not in pages:
