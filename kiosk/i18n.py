@@ -83,6 +83,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reprint_ok": ("Чек напечатан.", "Cheque printed."),
     "reprint_failed": ("Чек не напечатан.", "Cheque not printed."),
     "logout": ("Выйти", "Log out"),
+    "none": ("нет", "none"),
 }
 
 

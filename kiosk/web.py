@@ -321,7 +321,7 @@ class Screens:
         lang, snap = self.flow.lang, self.flow.snapshot()
         notes = ", ".join(money(v, lang) for v in snap["notes"]) or "—"
         returned = (f"<div class='notice'>{esc(t(lang, 'returned'))}</div>" if snap["returned"] else "")
-        return (f"<div class='counts'><span>{esc(t(lang, 'inserted'))}:</span>"
+        return (f"<div class='counts'><span>{esc(t(lang, 'inserted'))}</span>"
                 f"<span class='total' id='total'>{esc(money(snap['total'], lang))}</span>"
                 f"<span class='notes'>{esc(t(lang, 'notes'))}: <b id='count'>{snap['count']}</b> ({esc(notes)})</span>"
                 f"</div>{returned}")
@@ -454,6 +454,7 @@ class Screens:
         rejected = "".join(f"<tr><td>{esc(p.txn)}</td><td>{esc(p.http_status)}</td><td>{esc(p.error_code)}</td>"
                            f"<td>{esc(money(p.amount, lang))}</td><td>{esc(p.paid_at)}</td></tr>" for p in store.rejected())
         cash = "".join(f"<tr><td>{esc(v)} ₽</td><td>{n}</td></tr>" for v, n in box.items())
+        none = f"<tr><td colspan='5'>{esc(t(lang, 'none'))}</td></tr>"
         message = ""
         if reprint:
             message = f"<div class='{'notice' if reprint == 'ok' else 'message'}'>{esc(t(lang, 'reprint_' + reprint))}</div>"
@@ -461,9 +462,9 @@ class Screens:
                 f"<table>{''.join(f'<tr><th>{esc(k)}</th><td>{v}</td></tr>' for k, v in devices)}</table>"
                 f"<h2>{esc(t(lang, 'queue'))}</h2><p>{q['count']} · {esc(money(q['amount'], lang))}"
                 f"{' · ' + esc(q['oldest_at']) if q['oldest_at'] else ''}</p>"
-                f"<h2>{esc(t(lang, 'cash_box'))}</h2><table>{cash}</table></div><div>"
+                f"<h2>{esc(t(lang, 'cash_box'))}</h2><table>{cash or none}</table></div><div>"
                 f"<h2>{esc(t(lang, 'rejected'))}</h2><table><tr><th>txn</th><th>HTTP</th><th>{esc(t(lang, 'code'))}</th>"
-                f"<th>{esc(t(lang, 'inserted'))}</th><th>{esc(t(lang, 'paid_at'))}</th></tr>{rejected}</table>"
+                f"<th>{esc(t(lang, 'inserted'))}</th><th>{esc(t(lang, 'paid_at'))}</th></tr>{rejected or none}</table>"
                 f"<div class='actions'><form method='post' action='/service/reprint'><button id='reprint'>"
                 f"{esc(t(lang, 'reprint'))}</button></form><form method='post' action='/service/logout'>"
                 f"<button class='secondary'>{esc(t(lang, 'logout'))}</button></form></div></div></div>")
