@@ -256,7 +256,8 @@ class Screens:
             body.append(f"<h2 class='category'>{esc(title)}</h2><div class='tiles'>{''.join(tiles)}</div>")
         if not flow.link.online:
             body.insert(1, f"<div class='notice'>{esc(t(lang, 'offline_notice'))}</div>")
-        return self.page("home", t(lang, "choose"), "".join(body))
+        # Refreshed now and then so an idle screen follows the kiosk (out of service and back).
+        return self.page("home", t(lang, "choose"), "".join(body), refresh=15)
 
     def account(self) -> str:
         lang, flow = self.flow.lang, self.flow

@@ -11,7 +11,6 @@ import pytest
 
 from kiosk.config import pin_hash
 from kiosk.web import serve
-
 from tests.terminals.conftest import transport  # noqa: F401 - the in-process server fixture
 
 from .conftest import shot
@@ -21,7 +20,7 @@ KIOSK_SCREEN = {"width": 1280, "height": 1024}
 
 
 @pytest.fixture
-def make_kiosk(terminal, transport, tmp_path):
+def make_kiosk(terminal, transport, tmp_path):  # noqa: F811 - the imported fixture
     from kiosk.devices import sim
     from terminals.services import enrollment_code_issue
     from tests.kiosk.harness import Harness, config_at
@@ -108,6 +107,9 @@ def test_the_service_and_out_of_service_screens(kiosk_page):
     shot(page, "kiosk/07-service")
     h.validator_sim.remove_cassette()
     h.clock.advance(5)
+    deadline = time.monotonic() + 5
+    while h.flow.state.value != "out_of_service" and time.monotonic() < deadline:
+        time.sleep(0.05)
     page.goto("/")
     page.wait_for_url("**/out-of-service")
     page.get_by_role("heading", name="Терминал временно не работает").wait_for()
