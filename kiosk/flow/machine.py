@@ -14,88 +14,32 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
 
-from .crash import crash_point
-from .devices import validator as ev
-from .devices.cheque import Cheque
-from .devices.escpos import PrinterError, PrinterStatus
-from .devices.fiscal import AgentReceipt, AgentRequisites, FiscalRegistrar, RegistrarError
-from .money import ZERO, fee_for, iso, local_now, rub
-from .store import (
-    RECEIPT_FISCAL_FAILED,
-    RECEIPT_NOT_PRINTED,
-    RECEIPT_PRINTED,
-    Payment,
-    Store,
+from ..crash import crash_point
+from ..devices import validator as ev
+from ..devices.cheque import Cheque, cheque_lines
+from ..devices.escpos import PrinterError, PrinterStatus
+from ..devices.fiscal import AgentReceipt, AgentRequisites, FiscalRegistrar, RegistrarError
+from ..money import ZERO, fee_for, iso, local_now, rub
+from ..store import RECEIPT_FISCAL_FAILED, RECEIPT_NOT_PRINTED, RECEIPT_PRINTED, Payment, Store
+from . import policy, receipts
+from .table import (
+    MOVES,
+    OOS_BLOCKED,
+    OOS_FISCAL,
+    OOS_NO_CONFIG,
+    OOS_OFFLINE,
+    OOS_PRINTER,
+    OOS_UNCONFIRMED,
+    OOS_VALIDATOR,
+    Devices,
+    Link,
+    MoveRefused,
+    S,
 )
 
 log = logging.getLogger(__name__)
-
-
-class S(str, Enum):
-    IDLE = "idle"
-    ACCOUNT = "account"
-    INSERTING = "inserting"
-    FINISHING = "finishing"
-    RECEIPT = "receipt"
-    OUT_OF_SERVICE = "out_of_service"
-
-
-# The only moves there are. INSERTING -> IDLE only while no note is in (cancel, walk-away at zero).
-MOVES: dict[S, frozenset[S]] = {
-    S.IDLE: frozenset({S.ACCOUNT, S.OUT_OF_SERVICE}),
-    S.ACCOUNT: frozenset({S.IDLE, S.INSERTING, S.OUT_OF_SERVICE}),
-    S.INSERTING: frozenset({S.FINISHING, S.IDLE}),
-    S.FINISHING: frozenset({S.RECEIPT}),
-    S.RECEIPT: frozenset({S.IDLE, S.OUT_OF_SERVICE}),
-    S.OUT_OF_SERVICE: frozenset({S.IDLE}),
-}
-
-
-class MoveRefused(RuntimeError):
-    def __init__(self, old: S, new: S):
-        super().__init__(f"{old.value} -> {new.value} is not a move of the payment flow")
-        self.old, self.new = old, new
-
-
-class Link:
-    """Whether the server answered lately: the last call that reached it decides."""
-
-    def __init__(self):
-        self.last_ok = 0.0
-        self.last_fail = 0.0
-
-    def ok(self) -> None:
-        self.last_ok = time.monotonic()
-
-    def fail(self) -> None:
-        self.last_fail = time.monotonic()
-
-    @property
-    def online(self) -> bool:
-        return self.last_ok > 0 and self.last_ok >= self.last_fail
-
-
-@dataclass
-class Devices:
-    """What the device thread last saw; the screens and the heartbeat read it."""
-
-    validator: str = "starting"  # ok / error / cassette_removed / cassette_full / jammed / failure
-    validator_error: str = ""
-    printer: str = "ok"
-    paper: str = "ok"
-    fiscal: str = "ok"
-    fiscal_error: str = ""
-    identification: str = ""
-    changed: threading.Event = field(default_factory=threading.Event)
-
-
-# Out-of-service reasons (stable codes; the screen translates them).
-OOS_VALIDATOR, OOS_PRINTER, OOS_FISCAL, OOS_OFFLINE, OOS_BLOCKED, OOS_UNCONFIRMED, OOS_NO_CONFIG = (
-    "validator", "printer", "fiscal", "offline_limits", "blocked", "not_confirmed", "no_config")
 
 
 class Flow:
@@ -164,6 +108,7 @@ class Flow:
 
     # -- availability (the offline policy) ----------------------------------------------
     def oos_reasons(self) -> list[str]:
+        """Why the kiosk takes no cash now (stable codes; none: it does)."""
         out = []
         if not self.server_config:
             out.append(OOS_NO_CONFIG)
@@ -182,37 +127,15 @@ class Flow:
         return out
 
     def offline_queue_full(self) -> bool:
-        limits = self.cfg.offline
-        q = self.store.queue_summary()
-        if q["count"] >= limits.max_queue_count or q["amount"] >= limits.max_queue_amount:
-            return True
-        if q["oldest_at"]:
-            from datetime import datetime
-
-            age = (local_now() - datetime.fromisoformat(q["oldest_at"])).total_seconds()
-            if age > limits.max_age_hours * 3600:
-                return True
-        return False
+        return policy.offline_queue_full(self.cfg, self.store)
 
     def offline_policy(self, provider: dict) -> tuple[bool, Decimal]:
-        """(allowed offline, the most one offline payment may take) for this provider."""
-        local = self.cfg.offline.providers.get(provider["code"], {})
-        server = provider.get("offline") or {}
-        allowed = bool(local.get("allowed", server.get("allowed", False)))
-        caps = [Decimal(provider["limits"]["max"]), self.cfg.offline.max_payment]
-        for value in (server.get("max_amount"), local.get("max_amount")):
-            if value:
-                caps.append(Decimal(str(value)))
-        room = self.cfg.offline.max_queue_amount - self.store.queue_summary()["amount"]
-        caps.append(max(room, ZERO))
-        return allowed, min(caps)
+        return policy.offline_policy(self.cfg, self.store, provider)
 
     def provider_available(self, provider: dict) -> bool:
-        if self.link.online:
-            return True
-        allowed, cap = self.offline_policy(provider)
-        return allowed and cap >= Decimal(provider["limits"]["min"]) and not self.offline_queue_full()
+        return policy.provider_available(self.cfg, self.store, provider, online=self.link.online)
 
+    # -- availability (the offline policy) ----------------------------------------------
     # -- screens ask for moves ----------------------------------------------------------
     def touch(self) -> None:
         with self.lock:
@@ -617,25 +540,10 @@ class Flow:
             self._move(S.RECEIPT)
 
     def cheque_for(self, payment: Payment) -> Cheque:
-        term = self.server_config.get("terminal", {})
-        from datetime import datetime
-
-        return Cheque(dealer_name=term.get("dealer", ""), dealer_inn=term.get("dealer_inn", ""),
-                      terminal=self.cfg.terminal, address=term.get("address", ""),
-                      paid_at=datetime.fromisoformat(payment.paid_at), txn=payment.txn,
-                      cheque_number=f"{self.cfg.terminal}-{payment.txn}", provider=payment.provider_name,
-                      account=payment.account, amount=payment.amount, fee=payment.fee, credited=payment.credited,
-                      support_phone=term.get("support_phone", ""), offline=payment.offline,
-                      not_passed=payment.not_passed, fields=dict(payment.fields))
+        return receipts.cheque_for(self.cfg, self.server_config, payment)
 
     def requisites(self, provider_code: str) -> AgentRequisites:
-        term = self.server_config.get("terminal", {})
-        provider = self.provider_by_code(provider_code) or {}
-        return AgentRequisites(agent_name=term.get("dealer", ""), agent_inn=term.get("dealer_inn", ""),
-                               agent_phone=term.get("support_phone", ""), operator_phone=term.get("support_phone", ""),
-                               supplier_name=provider.get("legal_name") or provider.get("name", ""),
-                               supplier_inn=provider.get("inn", ""), supplier_phone="",
-                               machine_number=self.cfg.terminal, address=term.get("address", ""))
+        return receipts.requisites(self.cfg, self.server_config, self.provider_by_code(provider_code))
 
     def _issue_receipt(self, payment: Payment) -> Payment:
         """Register the receipt (the fiscal one first), which prints it; a failure keeps the payment."""
@@ -665,8 +573,6 @@ class Flow:
         payment = self.store.last_payment()
         if payment is None:
             return False
-        from .devices.cheque import cheque_lines
-
         try:
             self.printer.print_lines(cheque_lines(self.cheque_for(payment), fiscal_note="КОПИЯ"))
         except PrinterError as exc:
