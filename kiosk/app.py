@@ -102,7 +102,11 @@ class Kiosk:
         self.web = None
 
     def device_loop(self) -> None:
-        self.flow.start()
+        try:
+            self.flow.start()
+        except Exception as exc:  # a dead port: the screens say "out of service", the log says why
+            log.exception("device start")
+            self.flow.devices.validator, self.flow.devices.validator_error = "error", str(exc)[:255]
         while not self.stopping.is_set():
             try:
                 self.flow.tick()

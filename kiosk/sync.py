@@ -49,7 +49,7 @@ def heartbeat_doc(flow) -> dict:
     box = store.cash_box()
     queue = store.queue_summary()
     devices = {"bill_validator": {"state": d.validator, "error": d.validator_error[:255],
-                                  "model": d.identification[:255]},
+                                  "model": d.identification[:255], "incidents": flow.incidents},
                "printer": {"state": d.printer, "paper": d.paper},
                "fiscal": {"state": d.fiscal, "error": d.fiscal_error[:255], "kind": flow.cfg.fiscal}}
     amount = sum((Decimal(v) * n for v, n in box.items()), Decimal("0.00"))

@@ -128,7 +128,8 @@ class Screens:
                 return self.respond(404, "not found")
             action()
             back = form.get("back", "")
-            return self.redirect(back if path == "/lang" and back.startswith("/") else PAGES[flow.state])
+            local = back.startswith("/") and not back.startswith("//")  # never a redirect off this screen
+            return self.redirect(back if path == "/lang" and local else PAGES[flow.state])
         if method != "GET":
             return self.respond(405, "method not allowed")
         if path == "/insert/status":

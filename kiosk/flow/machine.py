@@ -327,6 +327,8 @@ class Flow:
             if open_session is not None:
                 self.session_id, self.provider = open_session.id, self.provider_by_code(open_session.provider)
                 self.offline, self.total = open_session.offline, open_session.amount
+                # Not a move: the store says a session with the validator on was cut off, so the
+                # flow resumes where the crash left it and finishes that payment at once.
                 self.state = S.INSERTING
                 self.finish_requested = "restart"
             self.started = True

@@ -168,3 +168,31 @@ def test_the_cli_enroll_needs_a_code(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("KIOSK_ENROLL_CODE", raising=False)
     assert main(["enroll", "--config", str(write_config(tmp_path))]) == 2
     assert "--code" in capsys.readouterr().err
+
+
+def test_run_without_a_key_says_enroll_first(tmp_path, caplog):
+    from kiosk.__main__ import main
+
+    assert main(["run", "--config", str(write_config(tmp_path))]) == 2
+    assert "enroll" in caplog.text
+
+
+def test_a_bad_config_file_stops_the_cli_with_its_message(tmp_path, capsys):
+    from kiosk.__main__ import main
+
+    path = tmp_path / "bad.toml"
+    path.write_text("[server]\nurl = 1\n")
+    assert main(["run", "--config", str(path)]) == 2
+    assert "server.url" in capsys.readouterr().err
+
+
+def test_pin_hash_reads_the_pin_from_stdin(monkeypatch, capsys):
+    import io
+
+    from kiosk.__main__ import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("4821\n"))
+    assert main(["pin-hash"]) == 0
+    assert pin_matches("4821", capsys.readouterr().out.strip())
+    monkeypatch.setattr("sys.stdin", io.StringIO("12\n"))
+    assert main(["pin-hash"]) == 2

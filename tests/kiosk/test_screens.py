@@ -126,6 +126,11 @@ def test_the_out_of_service_screen_shows_when_the_cassette_is_removed(screens):
     assert post(screens, "/choose", provider="mts").headers["location"] == "/out-of-service"
 
 
+def test_the_language_switch_never_redirects_off_the_kiosk(screens):
+    assert post(screens, "/lang", lang="en", back="//evil.example/x").headers["location"] == "/"
+    assert post(screens, "/lang", lang="ru", back="/account").headers["location"] == "/account"
+
+
 def test_a_post_from_another_origin_is_refused(screens):
     r = screens.screens.post("/choose", data={"provider": "mts"}, headers={"Origin": "http://evil.example"})
     assert r.status_code == 403
