@@ -69,3 +69,13 @@ def test_the_openapi_schema_describes_the_new_parts():
     assert set(props["cash"]["properties"]) == {"notes", "amount", "by_denomination", "cassette_capacity"}
     assert set(props["queue"]["properties"]) == {"count", "oldest_at"}
     assert props["rejected"]["items"]["required"] == ["txn", "http_status"]
+
+
+def test_the_admin_shows_the_new_parts_read_only(kiosk, terminal, client, admin_user):
+    kiosk.heartbeat(FULL)
+    client.force_login(admin_user)
+    response = client.get(f"/admin/terminals/terminalstate/{terminal.pk}/change/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "txn_conflict" in page
+    assert 'name="queue_count"' not in page  # shown, not an input
