@@ -101,7 +101,11 @@ class Sender:
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            self.send_once()
+            try:
+                self.send_once()
+            except Exception:  # the sender must outlive any surprise; the payments stay in the store
+                log.exception("sender")
+                self.failures += 1
             delay = self.backoff() if self.failures else self.interval
             self.wake.wait(delay)
             self.wake.clear()

@@ -100,7 +100,10 @@ class Heartbeat:
     def run(self) -> None:
         changed = self.flow.devices.changed
         while not self.stopping.is_set():
-            self.beat()
+            try:
+                self.beat()
+            except Exception:  # a bad answer must not end the heartbeat for good
+                log.exception("heartbeat")
             seconds = self.flow.server_config.get("terminal", {}).get("heartbeat_seconds") or self.seconds
             changed.wait(min(float(seconds), self.seconds))
             changed.clear()

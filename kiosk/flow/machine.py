@@ -367,6 +367,8 @@ class Flow:
         elif state == S.RECEIPT:
             if now - self.receipt_at > self.cfg.receipt_seconds:
                 self.done()
+        elif state == S.ACCOUNT and now - self.activity > self.cfg.walk_away_seconds:
+            self.cancel()  # nobody is typing any more and no money is in: back to the start
         if state != S.INSERTING and now - self._last_status_poll > 1.0:
             self._last_status_poll = now
             self._poll_quietly()

@@ -231,3 +231,24 @@ def test_a_fresh_store_takes_no_cash_until_it_has_read_the_servers_last_txn(make
     h.ticks(1)
     h.pay("mts", "9161234567", 50)
     assert h.store.payment_by_txn("2").amount == Decimal("50.00")
+
+
+def test_an_abandoned_account_screen_returns_to_the_start(make_kiosk):
+    h = make_kiosk()
+    assert h.flow.choose("mts")
+    h.flow.key("9")
+    h.clock.advance(59)
+    h.ticks(1)
+    assert h.flow.state == S.ACCOUNT
+    h.clock.advance(2)
+    h.ticks(1)
+    assert h.flow.state == S.IDLE
+    assert h.store.payments() == []
+
+
+def test_the_receipt_screen_returns_to_the_start_by_itself(make_kiosk):
+    h = make_kiosk()
+    h.pay("mts", "9161234567", 10)
+    h.clock.advance(31)
+    h.ticks(1)
+    assert h.flow.state == S.IDLE

@@ -203,3 +203,24 @@ def test_an_offline_queue_older_than_the_maximum_age_stops_offline_payments(make
         db.execute("UPDATE payments SET paid_at = '2020-01-01T10:00:00+03:00'")
     assert h.flow.offline_queue_full()
     assert not h.flow.choose("mts")
+
+
+def test_the_sender_thread_survives_an_unexpected_error(make_kiosk, monkeypatch):
+    import threading
+
+    h = make_kiosk()
+    calls = []
+
+    def broken():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("surprise")
+        h.sender.stopping.set()
+        return 0
+
+    monkeypatch.setattr(h.sender, "send_once", broken)
+    h.sender.base = h.sender.interval = 0.01
+    thread = threading.Thread(target=h.sender.run)
+    thread.start()
+    thread.join(timeout=5)
+    assert len(calls) == 2
