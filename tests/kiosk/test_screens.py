@@ -189,3 +189,28 @@ def test_ads_follow_their_schedule(screens):
     monday_night = datetime(2026, 12, 7, 23, 0).astimezone()
     assert "Night only" in [a["text"] for a in app.ads_now(saturday_night)]
     assert "Night only" not in [a["text"] for a in app.ads_now(monday_night)]
+
+
+def test_offline_the_home_screen_says_so_and_greys_out_providers_that_need_the_server(screens):
+    screens.online = False
+    screens.kiosk.link.fail()
+    page = screens.screens.get("/").text
+    assert "Нет связи с сервером" in page
+    assert "value='demo-isp' disabled>ДомНет (интернет)<small>временно недоступно</small>" in page
+    assert "value='mts'>МТС</button>" in page
+
+
+def test_a_note_returned_from_escrow_is_explained_on_the_insert_screen(screens):
+    from providers.models import Provider
+
+    Provider.objects.filter(code="mts").update(max_amount=Decimal("150.00"))
+    from kiosk.sync import config_refresh
+
+    config_refresh(store=screens.store, client=screens.kiosk.client, link=screens.kiosk.link)
+    enter_account(screens, "mts", "9161234567")
+    post(screens, "/account")
+    screens.ticks(2)
+    screens.insert(100, 100)
+    status = screens.screens.get("/insert/status").text
+    assert "Купюра возвращена" in status
+    assert "100,00 ₽" in status
