@@ -84,6 +84,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reprint_failed": ("Чек не напечатан.", "Cheque not printed."),
     "logout": ("Выйти", "Log out"),
     "none": ("нет", "none"),
+    "collect": ("Инкассация", "Encashment"),
+    "collect_ok": ("Инкассация записана, квитанция напечатана.", "Encashment recorded, slip printed."),
+    "collect_not_printed": ("Инкассация записана, квитанция не напечатана.", "Encashment recorded, slip not printed."),
+    "collect_refused": ("Нечего инкассировать или идёт платёж.", "Nothing to collect, or a payment is under way."),
 }
 
 

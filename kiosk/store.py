@@ -55,6 +55,14 @@ CREATE TABLE IF NOT EXISTS notes (
     collected INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS notes_payment ON notes (payment_id);
+CREATE TABLE IF NOT EXISTS collections (
+    id INTEGER PRIMARY KEY,
+    collected_at TEXT NOT NULL,
+    by_denomination TEXT NOT NULL,
+    notes INTEGER NOT NULL,
+    amount TEXT NOT NULL,
+    reported_at TEXT
+);
 """
 
 # Payment rows: open (validator on, notes may be in) -> finished (paid_at and amounts fixed) -> sent,
@@ -362,6 +370,26 @@ class Store:
             for r in rows.fetchall():
                 out[f"{Decimal(r['value']).normalize():f}"] = r["n"]
         return dict(sorted(out.items(), key=lambda kv: Decimal(kv[0])))
+
+    def collect(self, *, now: str) -> dict | None:
+        """The cassette is emptied: its notes (by face value) become one collection; None if it was empty.
+
+        The notes keep their rows (the money's history); `collected` holds the collection's id."""
+        with self.tx() as db:
+            rows = db.execute("SELECT value, COUNT(*) AS n FROM notes WHERE collected = 0 GROUP BY value").fetchall()
+            if not rows:
+                return None
+            box = {f"{Decimal(r['value']).normalize():f}": r["n"] for r in rows}
+            box = dict(sorted(box.items(), key=lambda kv: Decimal(kv[0])))
+            amount = sum((Decimal(v) * n for v, n in box.items()), Decimal("0.00"))
+            notes = sum(box.values())
+            cur = db.execute("INSERT INTO collections (collected_at, by_denomination, notes, amount) VALUES (?, ?, ?, ?)",
+                             (now, json.dumps(box), notes, f"{amount:.2f}"))
+            db.execute("UPDATE notes SET collected = ? WHERE collected = 0", (cur.lastrowid,))
+            previous = db.execute("SELECT collected_at FROM collections WHERE id < ? ORDER BY id DESC LIMIT 1",
+                                  (cur.lastrowid,)).fetchone()
+        return {"id": cur.lastrowid, "collected_at": now, "by_denomination": box, "notes": notes, "amount": amount,
+                "since": previous["collected_at"] if previous else None}
 
     def last_payment(self) -> Payment | None:
         with self.lock:

@@ -428,16 +428,21 @@ class Screens:
         if path == "/service/reprint" and method == "POST":
             ok = self.flow.reprint_last()
             return self.redirect("/service/panel?reprint=" + ("ok" if ok else "failed"))
+        if path == "/service/collect" and method == "POST":
+            done = self.flow.collect()
+            return self.redirect("/service/panel?collect=" + ("ok" if done and done["printed"] else
+                                                               "not_printed" if done else "refused"))
         if path == "/service/logout" and method == "POST":
             self.sessions.clear()
             return self.redirect("/")
         if path == "/service/panel" and method == "GET":
             qs = parse_qs(environ.get("QUERY_STRING", ""))
-            return "200 OK", [], self.page("panel", t(lang, "service"), self.panel(qs.get("reprint", [""])[0]),
+            return "200 OK", [], self.page("panel", t(lang, "service"),
+                                           self.panel(qs.get("reprint", [""])[0], qs.get("collect", [""])[0]),
                                            back="/service/panel")
         return self.respond(404, "not found")
 
-    def panel(self, reprint: str) -> str:
+    def panel(self, reprint: str, collect: str = "") -> str:
         lang, flow, store = self.flow.lang, self.flow, self.flow.store
         d = flow.devices
 
@@ -460,6 +465,8 @@ class Screens:
         message = ""
         if reprint:
             message = f"<div class='{'notice' if reprint == 'ok' else 'message'}'>{esc(t(lang, 'reprint_' + reprint))}</div>"
+        if collect in ("ok", "not_printed", "refused"):
+            message = f"<div class='{'notice' if collect == 'ok' else 'message'}'>{esc(t(lang, 'collect_' + collect))}</div>"
         return (f"<h1>{esc(t(lang, 'service'))}</h1>{message}<div class='cols'><div>"
                 f"<table>{''.join(f'<tr><th>{esc(k)}</th><td>{v}</td></tr>' for k, v in devices)}</table>"
                 f"<h2>{esc(t(lang, 'queue'))}</h2><p>{q['count']} · {esc(money(q['amount'], lang))}"
@@ -468,7 +475,9 @@ class Screens:
                 f"<h2>{esc(t(lang, 'rejected'))}</h2><table><tr><th>txn</th><th>HTTP</th><th>{esc(t(lang, 'code'))}</th>"
                 f"<th>{esc(t(lang, 'inserted'))}</th><th>{esc(t(lang, 'paid_at'))}</th></tr>{rejected or none}</table>"
                 f"<div class='actions'><form method='post' action='/service/reprint'><button id='reprint'>"
-                f"{esc(t(lang, 'reprint'))}</button></form><form method='post' action='/service/logout'>"
+                f"{esc(t(lang, 'reprint'))}</button></form><form method='post' action='/service/collect'>"
+                f"<button id='collect' class='accent'>{esc(t(lang, 'collect'))}</button></form>"
+                f"<form method='post' action='/service/logout'>"
                 f"<button class='secondary'>{esc(t(lang, 'logout'))}</button></form></div></div></div>")
 
 

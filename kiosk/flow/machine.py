@@ -586,6 +586,26 @@ class Flow:
             self.store.receipt_set(payment.id, RECEIPT_PRINTED, payment.fiscal_doc)
         return True
 
+    def collect(self) -> dict | None:
+        """Encashment from the service screen: record the cassette's notes as one collection, print the slip.
+
+        Refused (None) while a payment is under way; the slip failing to print does not undo it."""
+        with self.lock:
+            if self.state not in (S.IDLE, S.OUT_OF_SERVICE):
+                return None
+            collection = self.store.collect(now=iso(local_now()))
+        if collection is None:
+            return None
+        self.devices.changed.set()
+        try:
+            self.printer.print_lines(receipts.collection_lines(self.cfg, self.server_config, collection))
+            collection["printed"] = True
+        except PrinterError as exc:
+            log.error("encashment slip not printed: %s", exc)
+            collection["printed"] = False
+        log.info("encashment %s: %s notes, %s", collection["id"], collection["notes"], collection["amount"])
+        return collection
+
     # -- what the screens show ----------------------------------------------------------
     def snapshot(self) -> dict:
         with self.lock:

@@ -214,3 +214,33 @@ def test_a_note_returned_from_escrow_is_explained_on_the_insert_screen(screens):
     status = screens.screens.get("/insert/status").text
     assert "Купюра возвращена" in status
     assert "100,00 ₽" in status
+
+
+def test_the_encashment_empties_the_cash_box_and_prints_the_slip(screens):
+    from kiosk.sync import heartbeat_doc
+
+    h = screens
+    h.pay("mts", "9161234567", 100, 500)
+    h.flow.done()
+    for ch in "2468":
+        post(h, "/service/key", key=ch)
+    post(h, "/service/login")
+    assert post(h, "/service/collect").headers["location"] == "/service/panel?collect=ok"
+    slip = h.printer_sim.last_document()
+    assert "ИНКАССАЦИЯ" in slip
+    assert "100 x 1 = 100,00 руб." in slip
+    assert "500 x 1 = 500,00 руб." in slip
+    assert "Сумма: 600,00 руб." in slip
+    assert h.store.cash_box() == {}
+    assert heartbeat_doc(h.flow)["cash"] == {"notes": 0, "amount": "0.00", "by_denomination": {},
+                                             "cassette_capacity": 500}
+    row = h.store.db.execute("SELECT by_denomination, notes, amount FROM collections").fetchone()
+    assert tuple(row) == ('{"100": 1, "500": 1}', 2, "600.00")
+    assert post(h, "/service/collect").headers["location"] == "/service/panel?collect=refused"
+
+
+def test_no_encashment_while_a_payment_is_under_way(screens):
+    h = screens
+    h.pay("mts", "9161234567", 100, confirm=False)
+    assert h.flow.collect() is None
+    assert h.store.cash_box() == {"100": 1}
