@@ -1,5 +1,7 @@
 """The look-ups before the cash: /phone suggests the operator, /checks asks the provider online."""
 
+from decimal import Decimal
+
 import pytest
 
 from kiosk.flow import S
@@ -50,3 +52,29 @@ def test_a_provider_that_asks_online_first_takes_cash_for_a_known_account(make_k
     assert h.flow.submit_account()
     assert h.flow.state == S.INSERTING
     assert not h.flow.offline
+
+
+def unavailable_checks(monkeypatch):
+    import payments.services.check as check
+
+    monkeypatch.setattr(check, "payment_check",
+                        lambda **kw: check.CheckResult(check.CheckStatus.UNAVAILABLE, "gateway timeout"))
+
+
+def test_a_check_answered_unavailable_lets_an_offline_provider_take_cash_as_offline(make_kiosk, monkeypatch):
+    unavailable_checks(monkeypatch)
+    h = make_kiosk()
+    enter(h, "rostelecom", "771234567890")  # asks online first; offline up to 5000.00
+    assert h.flow.submit_account()
+    assert h.flow.offline
+    assert h.flow.max_amount == Decimal("5000.00")
+    assert h.store.open_session().offline
+
+
+def test_a_check_answered_unavailable_refuses_a_provider_without_offline_payments(make_kiosk, monkeypatch):
+    unavailable_checks(monkeypatch)
+    h = make_kiosk()
+    enter(h, "demo-isp", "12345678")
+    assert not h.flow.submit_account()
+    assert h.flow.message == "unavailable"
+    assert h.store.open_session() is None
