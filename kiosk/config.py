@@ -119,6 +119,9 @@ def load(path: str | Path) -> Config:
     host, _, port = listen.rpartition(":")
     if not port.isdigit():
         raise ConfigError("kiosk.listen: host:port")
+    if (host or "127.0.0.1") not in ("127.0.0.1", "localhost", "[::1]"):
+        # The screens and the service menu are for the kiosk's own browser, never the network.
+        raise ConfigError("kiosk.listen: a loopback address (127.0.0.1:PORT)")
     fiscal = _get(devices, "fiscal", str, "none", "devices")
     if fiscal not in ("none", "sim"):
         raise ConfigError("devices.fiscal: \"none\" or \"sim\"")

@@ -32,6 +32,7 @@ def test_the_config_file_is_read_with_paths_relative_to_it(tmp_path):
     ("[server]\nurl = \"http://x\"\nterminal = \"1\"\n[kiosk]\nwalk_away_seconds = \"soon\"\n",
      "kiosk.walk_away_seconds"),
     ("[server\n", "not TOML"),
+    ("[server]\nurl = \"http://x\"\nterminal = \"1\"\n[kiosk]\nlisten = \"0.0.0.0:8765\"\n", "kiosk.listen"),
 ])
 def test_a_bad_config_names_the_key(tmp_path, text, message):
     path = tmp_path / "k.toml"
