@@ -1,9 +1,9 @@
 """The payment flow: an explicit table of states and moves, and the machine that drives the devices.
 
     idle -> account -> inserting -> finishing -> receipt -> idle
-    (any of them) -> out_of_service -> idle
+    idle | account | receipt -> out_of_service -> idle    (a fault while inserting finishes the payment first)
 
-The screens (web.py) ask for moves; the device thread (tick()) is the only one that talks to the bill
+The table is table.MOVES. The screens (kiosk/web.py) ask for moves; the device thread (tick()) is the only one that talks to the bill
 validator, the printer and the registrar. Money rule: a note is the customer's money from the moment
 the validator reports it stacked; it is written to the store before the validator gets its ACK.
 """
@@ -137,10 +137,6 @@ class Flow:
 
     # -- availability (the offline policy) ----------------------------------------------
     # -- screens ask for moves ----------------------------------------------------------
-    def touch(self) -> None:
-        with self.lock:
-            self.activity = self.clock()
-
     def set_language(self, lang: str) -> None:
         with self.lock:
             if lang in ("ru", "en"):
