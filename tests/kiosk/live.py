@@ -46,7 +46,7 @@ class Platform:
         base, _, name = database_url.rpartition("/")
         self.db_name = name.split("?")[0] + "_live"
         self.url = f"{base}/{self.db_name}"
-        admin = f"{base}/postgres"
+        self.admin = admin = f"{base}/postgres"
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.db_name}"')
@@ -109,6 +109,10 @@ class Platform:
             except subprocess.TimeoutExpired:
                 self.worker.kill()
                 self.worker.wait()
+        import psycopg
+
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
 
     def query(self, sql: str, *params):
         import psycopg
