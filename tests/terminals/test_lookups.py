@@ -196,3 +196,18 @@ def test_a_malformed_check_is_400_invalid_naming_the_field(kiosk, gateway_calls,
     assert (response.status_code, code_of(response)) == (400, "invalid")
     assert field in response.json()["error"]["fields"]
     assert gateway_calls == []
+
+
+def test_the_answers_match_the_openapi_schema(kiosk, plan):
+    from openapi_schema_validator import OAS31Validator
+
+    schema = kiosk.openapi().json()
+
+    def check(name, body):
+        OAS31Validator({**schema["components"]["schemas"][name], "components": schema["components"]}).validate(body)
+
+    check("Phone", kiosk.phone("9031234567").json())
+    check("Phone", kiosk.phone("9585812345").json())  # provider null
+    check("Check", kiosk.check("mts", "9161234567", "100.00").json())
+    check("Check", kiosk.check("nope", "9161234567", "100.00").json())
+    check("CheckIn", {"provider": "mts", "account": "9161234567", "amount": "100.00", "fields": {}})
