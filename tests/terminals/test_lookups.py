@@ -211,3 +211,7 @@ def test_the_answers_match_the_openapi_schema(kiosk, plan):
     check("Check", kiosk.check("mts", "9161234567", "100.00").json())
     check("Check", kiosk.check("nope", "9161234567", "100.00").json())
     check("CheckIn", {"provider": "mts", "account": "9161234567", "amount": "100.00", "fields": {}})
+    SimulatorState.objects.update_or_create(code="cyberplat", defaults={"down": True})
+    unavailable = kiosk.check("mts", "9161234567", "300.00").json()
+    assert unavailable["ok"] is None
+    check("Check", unavailable)
