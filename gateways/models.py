@@ -51,9 +51,13 @@ class Route(models.Model):
         verbose_name = _("route")
         verbose_name_plural = _("routes")
         ordering = ["provider", "dealer", "priority", "-weight"]
+        # One route per provider + gateway by default and one per dealer override. Two partial
+        # unique indexes rather than NULLS NOT DISTINCT: SQLite (make run) enforces these too.
         constraints = [
             models.UniqueConstraint(fields=["provider", "gateway", "dealer"], name="route_unique_per_dealer",
-                                    nulls_distinct=False),
+                                    condition=models.Q(dealer__isnull=False)),
+            models.UniqueConstraint(fields=["provider", "gateway"], name="route_unique_default",
+                                    condition=models.Q(dealer__isnull=True)),
         ]
 
     def __str__(self):
