@@ -39,7 +39,7 @@ class RoutineTaskFilter(logging.Filter):
         if not any(task in text for task in ROUTINE_TASKS):
             return True
         record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-        return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return logging.getLogger().getEffectiveLevel() <= logging.DEBUG
 
 
 def config(level: str = "INFO") -> dict:

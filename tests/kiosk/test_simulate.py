@@ -82,3 +82,8 @@ def test_the_cli_parses_its_arguments(monkeypatch):
     monkeypatch.setattr(cli, "simulate", lambda **kw: seen.update(kw))
     assert cli.main(["simulate", "--base", "http://x", "--terminal", "1002", "--count", "5"]) == 0
     assert (seen["base"], seen["terminal"], seen["count"], seen["timeout"]) == ("http://x", "1002", 5, 90.0)
+
+
+def test_simulate_labels_its_columns_first_the_transaction_number(terminal, transport, tmp_path, codes):
+    _, lines = run(transport, tmp_path, 2)
+    assert lines[-4].split() == ["txn", "provider", "account", "amount", "status", "reason"]
