@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kit.money import ZERO, MoneyField
@@ -64,7 +65,9 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.terminal_id}/{self.txn} {self.status}"
+        # The admin's title for the payment: the numbers printed on the cheque and the status in words.
+        return gettext("Payment %(txn)s of terminal %(terminal)s: %(status)s") % {
+            "txn": self.txn, "terminal": self.terminal.number, "status": self.get_status_display()}
 
 
 class Event(models.Model):
