@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from dealers.cabinet.money import reason_text
@@ -35,8 +37,8 @@ def rows(value) -> str:
         return format_html_join("", "<div>{}</div>", ((rows(item),) for item in value))
     if not isinstance(value, dict):
         return str(value)
-    return format_html('<table class="kit-rows">{}</table>', format_html_join(
-        "", "<tr><th>{}</th><td>{}</td></tr>",
+    return format_html('<div class="kit-rows">{}</div>', format_html_join(
+        "", '<div><span class="key">{}:</span> {}</div>',
         ((key, ", ".join(map(str, v)) if isinstance(v, list) else v) for key, v in value.items())))
 
 
@@ -70,19 +72,39 @@ class AttemptInline(ReadOnlyInline):
         return OUTCOMES.get(obj.outcome, obj.outcome or "—")
 
 
+class ReasonFilter(admin.SimpleListFilter):
+    title = _("reason")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        codes = Payment.objects.exclude(reason="").order_by("reason").values_list("reason", flat=True).distinct()
+        return [(code, reason_words(code)) for code in codes]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(reason=self.value()) if self.value() else queryset
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     # Fits a 1366 px screen with the filters beside it: fee, credited sum and cheque are on the payment's page.
-    list_display = ["id", "received_at", "terminal_number", "txn", "provider_code", "account", "amount",
+    list_display = ["id", "received", "terminal_number", "txn", "provider_short", "account", "amount",
                     "status", "reason_words"]
     list_display_links = ["id", "txn"]
-    list_filter = ["status", "reason", "provider"]
+    list_filter = ["status", ReasonFilter, "provider"]
     search_fields = ["=txn", "=terminal__number", "account", "=cheque_number"]
     date_hierarchy = "received_at"
     list_select_related = ["terminal"]
     inlines = [EventInline, AttemptInline]
     readonly_fields = ["reason_words", "flags_words"]
-    exclude = ["flags"]
+    exclude = ["flags", "reason"]
+
+    @admin.display(description=_("received"), ordering="received_at")
+    def received(self, obj):
+        return date_format(localtime(obj.received_at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=_("provider"), ordering="provider_code")
+    def provider_short(self, obj):
+        return obj.provider_code
 
     @admin.display(description=_("terminal"), ordering="terminal__number")
     def terminal_number(self, obj):
