@@ -126,3 +126,31 @@ def test_the_admins_payment_list_fits_a_laptop_screen_with_the_status_visible(pa
     text = page.locator("#content").inner_text()
     assert "Платёж 18 терминала 1001: ошибка" in text
     assert "проводится → ошибка" in text and '"gateway"' not in text
+
+
+@pytest.mark.parametrize("size_name, size", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_the_error_pages_are_the_projects_own_in_russian(browser, live_server, live_world, size_name, size):
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from kit import errors
+
+    context = browser.new_context(viewport=size, locale="ru-RU", base_url=live_server.url)
+    page = context.new_page()
+    try:
+        login(page, "dealer")
+        response = page.goto("/cabinet/no-such-page/")
+        assert response.status == 404
+        assert page.locator("h1").first.inner_text() == "Страница не найдена"
+        assert page.locator("header.top nav.menu a").count() >= 1
+        shot(page, f"errors/404-{size_name}")
+        # A 500 page is rendered without any context; shown here in the site's own stylesheet.
+        with translation.override("ru"):
+            html = errors.server_error(RequestFactory().get("/")).content.decode()
+        page.set_content(html)
+        page.wait_for_load_state()
+        assert page.locator("h1").first.inner_text() == "Что-то пошло не так на нашей стороне"
+        assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+        shot(page, f"errors/500-{size_name}")
+    finally:
+        context.close()
