@@ -42,10 +42,11 @@ bench: install
 lint: install
 	.venv/bin/ruff check .
 
-# Refresh the translation catalogues after changing user-facing strings (needs GNU gettext).
-messages: install .env
-	$(PY) manage.py makemessages -l ru -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=var --ignore=staticfiles --ignore=gateways/reconcile
-	$(PY) manage.py compilemessages -l ru -l en --ignore=.venv
+# Refresh the translation catalogues after changing user-facing strings (needs GNU gettext): each
+# app with its own locale/ gets its code's and templates/<app>/ strings, locale/ the rest
+# (scripts/messages.py, docs/translations.md).
+messages: install
+	$(PY) scripts/messages.py
 
 clean:
 	rm -rf var .venv staticfiles
