@@ -230,3 +230,14 @@ def test_an_english_string_on_a_russian_page_is_caught():
     with translation.override("ru"):
         assert untranslated_on("<main><p>Log out</p><a title='Second factor'>x</a></main>",
                                {"Log out", "Second factor"}) == ["Log out", "Second factor"]
+
+
+@pytest.mark.django_db
+def test_every_app_and_model_on_the_admin_index_is_named_in_russian(admin_client, world):
+    page = admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    main = page[page.index('<div id="content-main">'):page.index('<div id="content-related">')]
+    parser = _Text()
+    parser.feed(main)
+    # Every caption and model name there is a name, so each must carry Cyrillic letters.
+    latin_only = [part for part in parser.parts if not re.search(r"[А-Яа-яЁё]", part)]
+    assert latin_only == []
