@@ -154,3 +154,21 @@ def test_the_error_pages_are_the_projects_own_in_russian(browser, live_server, l
         shot(page, f"errors/500-{size_name}")
     finally:
         context.close()
+
+
+def test_every_admin_list_fits_a_laptop_screen(page, live_world):
+    login(page, "admin")
+    page.goto("/admin/")
+    lists = sorted(set(page.eval_on_selector_all(
+        "#content-main a[href$='/']", "els => els.map(e => e.getAttribute('href'))")))
+    too_wide = []
+    for url in [u for u in lists if u.count("/") == 4]:
+        page.goto(url)
+        widths = page.evaluate("""() => {
+            const box = document.querySelector('#changelist .results');
+            return [document.documentElement.scrollWidth, box ? box.scrollWidth - box.clientWidth : 0];
+        }""")
+        if widths[0] > DESKTOP["width"] or widths[1] > 0:
+            too_wide.append((url, widths))
+            shot(page, f"admin/too-wide{url.replace('/', '-')}")
+    assert too_wide == [], too_wide
