@@ -61,31 +61,20 @@ def _check_roles(username: str, reached: list[str]):
 
 
 @pytest.mark.parametrize("username", list(EXPECTED))
-def test_each_persona_reaches_its_pages_from_the_menu_on_a_laptop(browser, live_server, live_world, username):
-    context = browser.new_context(viewport=DESKTOP, locale="ru-RU", base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    try:
-        reached = walk(page, username, "desktop")
-    finally:
-        context.close()
-    _check_roles(username, reached)
-
-
-@pytest.mark.parametrize("username", list(EXPECTED))
-def test_each_persona_reaches_its_pages_from_the_menu_on_a_phone(browser, live_server, live_world, username):
-    context = browser.new_context(viewport=PHONE, locale="ru-RU", base_url=live_server.url, is_mobile=True,
-                                  has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    try:
-        reached = walk(page, username, "phone")
-        # Nothing wider than the phone's screen but the tables that scroll inside their own box.
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1 or \
-            page.url.rstrip("/").endswith("/admin")
-    finally:
-        context.close()
-    _check_roles(username, reached)
+def test_each_persona_reaches_its_pages_from_the_menu_on_a_laptop_and_a_phone(browser, live_server, live_world,
+                                                                               username):
+    for size_name, size, extra in (("desktop", DESKTOP, {}), ("phone", PHONE, {"is_mobile": True, "has_touch": True})):
+        context = browser.new_context(viewport=size, locale="ru-RU", base_url=live_server.url, **extra)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            reached = walk(page, username, size_name)
+            if size is PHONE and not page.url.rstrip("/").endswith("/admin"):
+                # Nothing wider than the phone but tables that scroll inside their own box.
+                assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, page.url
+        finally:
+            context.close()
+        _check_roles(username, reached)
 
 
 def test_the_admins_payment_list_fits_a_laptop_screen_with_the_status_visible(page, live_world):
