@@ -10,12 +10,16 @@ from pathlib import Path
 
 import environ
 
+from kit import logs as kit_logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 # `make run` writes .env; KIT_ENV_FILE points elsewhere (or at a missing file to read none).
 environ.Env.read_env(env.str("KIT_ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
+# Runtime files (SQLite database, filesystem broker, beat schedule); a test of `make run` points
+# it at a temporary directory so it never shares a broker with a running demo.
+VAR_DIR = Path(env.str("KIT_VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env("SECRET_KEY")
 DEBUG = env.bool("DEBUG", default=False)
@@ -148,7 +152,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    # With a host named, kombu does not warn "No hostname was supplied" on every connection.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
@@ -301,14 +306,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
-}
+# The same format and time zone as gunicorn's lines (gunicorn.conf.py) and Celery's (kit/celery.py).
+LOGGING = kit_logs.config(env("LOG_LEVEL", default="INFO"))
 
 # Simulators: sleep for real (live) or mark the delay for the in-process test transport.
 KIT_SIM_REAL_SLEEP = env.bool("KIT_SIM_REAL_SLEEP", default=True)

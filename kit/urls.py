@@ -26,6 +26,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
+handler400 = "kit.errors.bad_request"
+handler403 = "kit.errors.permission_denied"
+handler404 = "kit.errors.page_not_found"
+handler500 = "kit.errors.server_error"
+
 if settings.KIT_SIMULATORS:
     urlpatterns.append(path("sim/", include("gateways.simulators.urls")))
 
