@@ -57,7 +57,10 @@ def test_one_sigint_stops_web_worker_and_beat_quietly_and_leaves_nothing(tmp_pat
         SECRET_KEY="run-test", KIT_FIELD_KEY=Fernet.generate_key().decode(), KIT_TLS="0", DEBUG="0",
         # Nothing for the worker to do while the test runs (the database under tmp_path is empty).
         KIT_SWEEP_SECONDS="3600",
+        # `make run` collects the static files before it starts run.py; a fresh checkout has none yet.
+        KIT_STATIC_ROOT=str(tmp_path / "static"),
     )
+    (tmp_path / "static").mkdir()
     log = tmp_path / "run.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "scripts/run.py", "--port", str(_free_port()), "--grace", "15"],
