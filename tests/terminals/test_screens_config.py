@@ -149,3 +149,18 @@ def test_ads_reach_terminals_by_choice_by_all_my_terminals_and_globally(terminal
 def test_an_inactive_ad_is_not_delivered(terminal, demo, no_demo_screens):
     _ad(demo, terminal, is_active=False)
     assert terminal_ads(terminal, now=datetime(2026, 12, 10, 8, 0, tzinfo=MSK)) == []
+
+
+def test_a_config_with_a_logo_and_an_image_ad_matches_the_schema(kiosk, terminal, demo, no_demo_screens):
+    from openapi_schema_validator import OAS31Validator
+
+    theme = Theme.objects.create(dealer=demo, name="С логотипом", logo=_image(png()))
+    ThemeAssignment.objects.create(terminal=terminal, theme=theme)
+    _ad(demo, terminal, kind="image", image=_image(png((9, 9, 9))), date_from=date(2020, 1, 1),
+        date_to=date(2999, 1, 1), time_to=time(0))
+    _ad(demo, terminal, name="текст", date_from=date(2020, 1, 1), date_to=date(2999, 1, 1), time_from=time(0),
+        time_to=time(0))
+    schema = kiosk.openapi().json()
+    config = kiosk.config().json()
+    assert [a["kind"] for a in config["ads"]] == ["image", "text"]
+    OAS31Validator({**schema["components"]["schemas"]["Config"], "components": schema["components"]}).validate(config)
