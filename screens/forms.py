@@ -6,14 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from dealers.access import scope_terminals
 
 from .images import image_check
-from .models import Ad, Theme
+from .models import WEEKDAYS, Ad, Theme
 from .selectors import themes_usable
 
 COLOUR = forms.TextInput(attrs={"type": "color"})
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-WEEKDAYS = [("1", _("Mon")), ("2", _("Tue")), ("3", _("Wed")), ("4", _("Thu")), ("5", _("Fri")),
-            ("6", _("Sat")), ("7", _("Sun"))]
 
 
 class ThemeForm(forms.ModelForm):
@@ -24,6 +22,11 @@ class ThemeForm(forms.ModelForm):
         model = Theme
         fields = ["name", "layout", "background", "text", "accent", "button_text"]
         widgets = {"background": COLOUR, "text": COLOUR, "accent": COLOUR, "button_text": COLOUR}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.logo_id:
+            del self.fields["remove_logo"]
 
     def clean_logo_file(self):
         upload = self.cleaned_data.get("logo_file")

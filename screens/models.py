@@ -5,6 +5,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+WEEKDAYS = [("1", _("Mon")), ("2", _("Tue")), ("3", _("Wed")), ("4", _("Thu")), ("5", _("Fri")),
+            ("6", _("Sat")), ("7", _("Sun"))]
+
 colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour is # and six hex digits, e.g. #1a73e8."))
 
 
@@ -122,3 +125,7 @@ class Ad(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def weekdays_display(self) -> str:
+        return ", ".join(str(label) for day, label in WEEKDAYS if day in self.weekdays)
