@@ -65,14 +65,17 @@ def alerts_apply(*, dealer_id: int, terminal_id: int | None, evaluation: detect.
                  now: datetime | None = None) -> list[Alert]:
     """Open what `evaluation` finds active, close what it checked and found clear; returns the new alerts."""
     now = now or timezone.now()
+    # One read per heartbeat: a healthy kiosk (the usual case) then costs no writes at all.
+    already = set(Alert.objects.filter(subject=_subject(dealer_id=dealer_id, terminal_id=terminal_id),
+                                       closed_at__isnull=True).values_list("code", flat=True))
     opened = []
     for code in sorted(evaluation.checked):
-        if code in evaluation.active:
+        if code in evaluation.active and code not in already:
             alert = alert_open(dealer_id=dealer_id, terminal_id=terminal_id, code=code,
                                detail=evaluation.active[code], now=now)
             if alert is not None:
                 opened.append(alert)
-        else:
+        elif code not in evaluation.active and code in already:
             alert_close(dealer_id=dealer_id, terminal_id=terminal_id, code=code, now=now)
     return opened
 

@@ -135,3 +135,9 @@ def test_garbage_content_opens_nothing_and_does_not_raise(doc):
 
 def test_a_clock_five_minutes_and_a_second_off_is_skewed():
     assert set(evaluate(_with(time="2026-12-01T12:05:01+03:00"), received_at=T0).active) == {Code.CLOCK_SKEW}
+
+
+@pytest.mark.django_db
+def test_a_healthy_heartbeat_costs_one_query(terminal, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        alerts_from_heartbeat(terminal=terminal, content=OK, now=T0)
