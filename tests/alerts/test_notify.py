@@ -96,3 +96,14 @@ def test_a_failing_notifier_does_not_stop_the_others(terminal, dealer_user, sett
     _open(terminal, Code.PAPER_OUT)
     assert alerts_notify_pending(now=T0) == 1
     assert outbox == [("dealer", ["paper_out"], False)]
+
+
+def test_the_console_mail_backend_prints_one_message_per_opening(terminal, dealer_mail, settings, capsys):
+    settings.KIT_ALERT_NOTIFIERS = ["email"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    _open(terminal, Code.CASSETTE_FULL)
+    _open(terminal, Code.CASSETTE_FULL, T0 + timedelta(minutes=5))
+    assert alerts_notify_pending(now=T0) == 1
+    out = capsys.readouterr().out
+    assert out.count("To: dealer@example.com") == 1
+    assert "— кассета заполнена: терминал 1001, Москва, Тверская ул., 1\n  с 01.12.2026 12:00" in out
