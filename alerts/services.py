@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from kit.queue import enqueue_on_commit
@@ -108,7 +109,9 @@ def alerts_offline_sweep(*, now: datetime | None = None) -> int:
 
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.KIT_OFFLINE_MINUTES)
-    silent = Terminal.objects.filter(last_seen__isnull=False, last_seen__lt=cutoff).values_list("pk", "dealer_id")
+    already = Alert.objects.filter(terminal=OuterRef("pk"), code=Code.OFFLINE, closed_at__isnull=True)
+    silent = (Terminal.objects.filter(last_seen__isnull=False, last_seen__lt=cutoff)
+              .exclude(Exists(already)).values_list("pk", "dealer_id"))
     opened = 0
     for terminal_id, dealer_id in silent.iterator():
         if alert_open(dealer_id=dealer_id, terminal_id=terminal_id, code=Code.OFFLINE,
@@ -131,30 +134,41 @@ def balance_threshold(dealer) -> Decimal | None:
         return None
 
 
+def _balance_low(dealer) -> dict | None:
+    """The alert's detail when the dealer's available balance is below its threshold, else None."""
+    threshold = balance_threshold(dealer)
+    available = dealer.balance + dealer.credit_limit
+    if threshold is None or available >= threshold:
+        return None
+    return {"available": str(available), "threshold": str(threshold)}
+
+
 def balance_alert_check(*, dealer, now: datetime | None = None) -> Alert | None:
     """Open `balance_low` when the dealer's available balance is below its threshold, close it when not.
 
     Call it after a ledger change (the balance sweep also does); one opening per crossing.
     """
-    threshold = balance_threshold(dealer)
-    if threshold is None:
+    detail = _balance_low(dealer)
+    if detail is None:
         alert_close(dealer_id=dealer.pk, terminal_id=None, code=Code.BALANCE_LOW, now=now)
         return None
-    available = dealer.balance + dealer.credit_limit
-    if available < threshold:
-        return alert_open(dealer_id=dealer.pk, terminal_id=None, code=Code.BALANCE_LOW, now=now,
-                          detail={"available": str(available), "threshold": str(threshold)})
-    alert_close(dealer_id=dealer.pk, terminal_id=None, code=Code.BALANCE_LOW, now=now)
-    return None
+    return alert_open(dealer_id=dealer.pk, terminal_id=None, code=Code.BALANCE_LOW, detail=detail, now=now)
 
 
 def alerts_balance_sweep(*, now: datetime | None = None) -> int:
+    """balance_alert_check for every active dealer, writing only where the state changes."""
     from dealers.models import Dealer
 
+    already = set(Alert.objects.filter(code=Code.BALANCE_LOW, closed_at__isnull=True)
+                  .values_list("dealer_id", flat=True))
     opened = 0
     for dealer in Dealer.objects.filter(is_active=True).iterator():
-        if balance_alert_check(dealer=dealer, now=now):
-            opened += 1
+        detail = _balance_low(dealer)
+        if detail is not None and dealer.pk not in already:
+            if alert_open(dealer_id=dealer.pk, terminal_id=None, code=Code.BALANCE_LOW, detail=detail, now=now):
+                opened += 1
+        elif detail is None and dealer.pk in already:
+            alert_close(dealer_id=dealer.pk, terminal_id=None, code=Code.BALANCE_LOW, now=now)
     return opened
 
 

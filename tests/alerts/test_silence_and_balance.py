@@ -83,3 +83,22 @@ def test_no_threshold_means_no_balance_alert(world, settings):
     settings.KIT_ALERT_BALANCE_THRESHOLD = ""
     assert alerts_balance_sweep(now=T0) == 0
     assert Alert.objects.count() == 0
+
+
+def test_the_balance_sweep_opens_and_closes_with_the_crossing(demo, demo_sub, settings):
+    settings.KIT_ALERT_BALANCE_THRESHOLD = "500000.00"
+    assert alerts_balance_sweep(now=T0) == 1  # Demo Sub (100,000) only; Demo has 1,000,000
+    assert alerts_balance_sweep(now=T0 + timedelta(minutes=1)) == 0
+    settings.KIT_ALERT_BALANCE_THRESHOLD = "1000.00"
+    alerts_balance_sweep(now=T0 + timedelta(minutes=2))
+    assert list(Alert.objects.values_list("dealer__name", "opened_at", "closed_at")) == [
+        ("Demo Sub", T0, T0 + timedelta(minutes=2))]
+
+
+def test_a_long_silent_terminal_costs_the_sweep_no_writes(terminal, settings, django_assert_num_queries):
+    settings.KIT_OFFLINE_MINUTES = 10
+    Terminal.objects.exclude(pk=terminal.pk).update(last_seen=None)
+    _seen(terminal, T0)
+    alerts_offline_sweep(now=T0 + timedelta(minutes=11))
+    with django_assert_num_queries(2):  # the silent ones without an open alert; closing the heard ones
+        assert alerts_offline_sweep(now=T0 + timedelta(minutes=12)) == 0
