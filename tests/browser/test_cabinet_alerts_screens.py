@@ -18,6 +18,7 @@ def _logo() -> bytes:
 
 
 def test_a_dealer_sees_an_offline_alert_and_themes_a_terminal(page, phone_page, settings):
+    from alerts.models import AlertChoice
     from alerts.services import alerts_offline_sweep
     from screens.models import Theme, ThemeAssignment
     from terminals.models import Terminal
@@ -60,6 +61,17 @@ def test_a_dealer_sees_an_offline_alert_and_themes_a_terminal(page, phone_page, 
 
     page.goto("/cabinet/ads/")
     shot(page, "alerts/ads")
+
+    page.goto(f"/cabinet/terminals/{terminal.pk}/")
+    assert page.locator("#terminal-alerts tr[data-code='offline']").count() == 1
+    shot(page, "alerts/terminal")
+
+    page.goto("/cabinet/account/")
+    page.uncheck("#account-alerts input[value='paper_low']")
+    page.click("#account-alerts button[type=submit]")
+    page.wait_for_load_state()
+    assert "paper_low" not in AlertChoice.objects.get(user__username="dealer").codes
+    shot(page, "alerts/account")
 
     login(phone_page, "dealer")
     phone_page.goto("/cabinet/alerts/")
