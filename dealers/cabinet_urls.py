@@ -1,7 +1,7 @@
 """The dealer cabinet (/cabinet/). Every URL with an id is covered by the generated isolation test
 (tests/dealers/test_cabinet_isolation.py): add the new id's owner there."""
 
-from django.urls import path
+from django.urls import include, path
 
 from .cabinet import money, terminals, views
 
@@ -22,4 +22,6 @@ urlpatterns: list = [
     path("exports/<int:pk>/", money.export_detail, name="export"),
     path("exports/<int:pk>/download/", money.export_download, name="export_download"),
     path("account/", views.account, name="account"),
+    path("alerts/", include("alerts.cabinet_urls")),
+    path("", include("screens.cabinet_urls")),
 ]

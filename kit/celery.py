@@ -80,6 +80,9 @@ app.conf.beat_schedule["dealers-rebuild-aggregates"] = {
     "task": "dealers.tasks.rebuild_aggregates", "schedule": crontab(minute="*/15"),
     "options": {"expires": 900}}
 
+# Alerts: offline terminals (silence alone), low balances, and notifications waiting.
+app.conf.beat_schedule["alerts-sweep"] = {
+    "task": "alerts.tasks.sweep", "schedule": 60.0, "options": {"expires": 60}}
 
 # The payment sweeper (payments/services/sweep.py): every KIT_SWEEP_SECONDS it puts due
 # payments back on the broker (backoffs, status polls, lost messages, dead workers' open

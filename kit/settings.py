@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "payments",
     "claims",
     "support",
+    "alerts",
+    "screens",
     "accounts",
     "axes",
     "django_otp",
@@ -217,6 +219,28 @@ KIT_BENCH = env.bool("KIT_BENCH", default=False)
 KIT_FOUR_EYES_AMOUNT = Decimal(env.str("KIT_FOUR_EYES_AMOUNT", default="5000.00"))
 # A request nobody approved within this many hours expires.
 KIT_APPROVAL_EXPIRY_HOURS = env.float("KIT_APPROVAL_EXPIRY_HOURS", default=24.0)
+
+# --- alerts, themes and ads (docs/alerts.md, docs/screens.md) ------------------------------
+# Cassette "nearly full" from this share of its capacity (notes), in percent.
+KIT_ALERT_CASSETTE_NEAR_FULL_PERCENT = env.int("KIT_ALERT_CASSETTE_NEAR_FULL_PERCENT", default=90)
+# Unsent payments older than this on the kiosk open `queue_stale`.
+KIT_ALERT_QUEUE_MINUTES = env.float("KIT_ALERT_QUEUE_MINUTES", default=30.0)
+# The kiosk's clock off by more than this opens `clock_skew`.
+KIT_ALERT_CLOCK_SKEW_SECONDS = env.int("KIT_ALERT_CLOCK_SKEW_SECONDS", default=300)
+# A condition back within this many seconds of its close revives the same alert (no new opening).
+KIT_ALERT_FLAP_SECONDS = env.int("KIT_ALERT_FLAP_SECONDS", default=60)
+# More alerts than this for one user in one notification run go out as one digest.
+KIT_ALERT_DIGEST_AFTER = env.int("KIT_ALERT_DIGEST_AFTER", default=3)
+# Notifiers by name (alerts/notifiers/__init__.py), comma-separated.
+KIT_ALERT_NOTIFIERS = env.list("KIT_ALERT_NOTIFIERS", default=["email"])
+# Available balance (balance + credit) below this opens `balance_low`, for dealers without a
+# threshold of their own; empty: no default threshold.
+KIT_ALERT_BALANCE_THRESHOLD = env("KIT_ALERT_BALANCE_THRESHOLD", default="")
+# Links in notification e-mails; empty: the e-mails give paths only.
+KIT_SITE_URL = env("KIT_SITE_URL", default="")
+# Theme logos and ad images: at most this many bytes and pixels per side.
+KIT_SCREEN_IMAGE_MAX_BYTES = env.int("KIT_SCREEN_IMAGE_MAX_BYTES", default=1024 * 1024)
+KIT_SCREEN_IMAGE_MAX_SIDE = env.int("KIT_SCREEN_IMAGE_MAX_SIDE", default=4096)
 
 # --- auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -23,6 +23,7 @@ urlpatterns = [
     path("reconcile/", include("gateways.reconcile.urls")),
     path("gateways/", include("gateways.urls")),
     path("api/terminal/v1/", include("terminals.api.urls")),
+    path("screens/", include("screens.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

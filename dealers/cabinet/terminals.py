@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from alerts.selectors import alerts_of_terminal
 from providers.models import Provider
 from providers.selectors import dealer_allowed_provider_ids
 from terminals import services as terminal_services
@@ -86,6 +87,7 @@ def _terminal_page(request, terminal, *, code=None, providers_form=None, status=
         "payments": scope_payments(request.dealer).filter(terminal=terminal).select_related("provider")
         .order_by("-id")[:20],
         "heartbeats": terminal.heartbeats.order_by("-id")[:100],
+        "alerts": alerts_of_terminal(request.dealer, terminal),
         "audit": terminal.audit.select_related("user").order_by("-id")[:20],
         "code": code,
         "current_code": terminal.enrollment_codes.order_by("-id").first(),
