@@ -216,9 +216,10 @@ class Transfer(models.Model):
     comment = models.CharField(_("comment"), max_length=255, blank=True)
     # The form's one-time key: a second submit of the same form finds this row instead of moving money again.
     key = models.UUIDField(_("request key"), unique=True)
-    out_entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="+",
+    # Set in the transfer's own transaction, right after the row (the key) is inserted.
+    out_entry = models.OneToOneField(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("debit entry"))
-    in_entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, related_name="+",
+    in_entry = models.OneToOneField(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("credit entry"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    verbose_name=_("made by"))
