@@ -9,7 +9,7 @@ ledger itself recorded after the month's last entry, shown beside it as the chec
 import io
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -46,6 +46,10 @@ class Statement:
     closing: Decimal
     ledger_closing: Decimal
     entries: int
+
+    @property
+    def last_day(self) -> date:
+        return (self.end - timedelta(days=1)).date()
 
     @property
     def title(self) -> str:
@@ -102,7 +106,7 @@ def statement_pdf(st: Statement) -> bytes:
     pdf.set_font("dejavu", "", 11)
     d = st.dealer
     facts = [(_("Dealer"), d.name), (_("INN"), d.inn or "—"),
-             (_("Period"), f"{st.start:%d.%m.%Y} – {(st.end - timezone.timedelta(days=1)):%d.%m.%Y} ({d.time_zone})")]
+             (_("Period"), f"{st.start:%d.%m.%Y} – {st.last_day:%d.%m.%Y} ({d.time_zone})")]
     for label, value in facts:
         pdf.cell(45, 7, label)
         pdf.multi_cell(0, 7, value, new_x="LMARGIN", new_y="NEXT")
