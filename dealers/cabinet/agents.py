@@ -12,6 +12,7 @@ from django.core.validators import RegexValidator
 from django.db.models import Q, Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -243,7 +244,7 @@ def agent_transfer(request, pk: int):
             form.add_error("amount", str(exc))
         else:
             messages.success(request, _("Transferred %(amount)s RUB from %(source)s to %(target)s.") % {
-                "amount": transfer.amount, "source": transfer.source.name, "target": transfer.target.name})
+                "amount": number_format(transfer.amount, 2, use_l10n=True, force_grouping=True), "source": transfer.source.name, "target": transfer.target.name})
             return redirect("cabinet:agent", pk=agent.pk)
     # A refused form gets a fresh key: the next submit is a new transfer.
     data = request.POST.copy()
