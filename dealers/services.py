@@ -151,13 +151,16 @@ def reward_shares(*, payment) -> list[tuple[int, int, Decimal]]:
     keeps its own amount, each ancestor its amount minus its child's. The caps make every
     share non-negative.
     """
-    from providers.selectors import reward_rates
+    from providers.selectors import reward_rates, snapshot
 
     if payment.provider_id is None or payment.credited <= 0:
         return []
+    snap = snapshot()
+    if not snap.reward_rules.get(payment.provider_id):  # no rate anywhere: not even a query
+        return []
     path = Dealer.objects.values_list("path", flat=True).get(pk=payment.dealer_id)
-    rates = reward_rates(provider=payment.provider, dealer=Dealer(pk=payment.dealer_id, path=path),
-                         at=payment.paid_at)
+    rates = reward_rates(provider_id=payment.provider_id, dealer=Dealer(pk=payment.dealer_id, path=path),
+                         at=payment.paid_at, snap=snap)
     amounts = [(dealer_id, rate.amount(payment.credited) if rate else ZERO) for dealer_id, rate in rates]
     shares = []
     below = ZERO
@@ -511,7 +514,8 @@ def agent_rate_set(*, agent: Dealer, provider, percent, fixed, by=None, now=None
     from providers.selectors import snapshot_load
 
     snap = snapshot_load()  # fresh: the rate the parent has right now, not a cached one
-    parent_rate = reward_rates(provider=provider, dealer=parent, at=now, snap=snap)[-1][1] or RewardRate(ZERO, ZERO)
+    parent_rate = (reward_rates(provider_id=provider.pk, dealer=parent, at=now, snap=snap)[-1][1]
+                   or RewardRate(ZERO, ZERO))
     if percent > parent_rate.percent or fixed > parent_rate.fixed:
         raise DealerError("above_parent", _("The rate may not exceed %(parent)s's own: %(percent)s%% + %(fixed)s RUB.")
                           % {"parent": parent.name, "percent": parent_rate.percent.normalize(),

@@ -148,7 +148,7 @@ class RewardRate:
         return rub(percent_of(credited, self.percent) + self.fixed)
 
 
-def reward_rates(*, provider: Provider, dealer, at: datetime,
+def reward_rates(*, provider_id: int, dealer, at: datetime,
                  snap: Snapshot | None = None) -> list[tuple[int | None, RewardRate | None]]:
     """(dealer id, effective rate or None) for the dealer's chain, root first, at `at`.
 
@@ -158,7 +158,7 @@ def reward_rates(*, provider: Provider, dealer, at: datetime,
     parent's lowered rate lowers its children's without rewriting their rules).
     """
     snap = snap or snapshot()
-    rules = snap.reward_rules.get(provider.pk, [])
+    rules = snap.reward_rules.get(provider_id, [])
     own: dict[int | None, RewardRule] = {}
     for r in rules:  # newest first: the first in force per dealer wins
         if r.valid_from <= at and (r.valid_to is None or r.valid_to > at):
@@ -183,7 +183,7 @@ def reward_rates(*, provider: Provider, dealer, at: datetime,
 def reward_for(*, provider: Provider, dealer, credited: Decimal, at: datetime,
                snap: Snapshot | None = None) -> Decimal:
     """The dealer's own reward on the credited sum (its effective rate, see reward_rates)."""
-    rate = reward_rates(provider=provider, dealer=dealer, at=at, snap=snap)[-1][1]
+    rate = reward_rates(provider_id=provider.pk, dealer=dealer, at=at, snap=snap)[-1][1]
     return rate.amount(credited) if rate else ZERO
 
 

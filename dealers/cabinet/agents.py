@@ -94,7 +94,7 @@ def _rates(agent):
     snap = snapshot_load()
     rows = []
     for provider in Provider.objects.filter(is_active=True).order_by("name"):
-        chain = reward_rates(provider=provider, dealer=agent, at=now, snap=snap)
+        chain = reward_rates(provider_id=provider.pk, dealer=agent, at=now, snap=snap)
         own = next((r for r in snap.reward_rules.get(provider.pk, []) if r.dealer_id == agent.pk
                     and r.valid_from <= now and (r.valid_to is None or r.valid_to > now)), None)
         rows.append({"provider": provider, "parent": chain[-2][1], "own": own, "effective": chain[-1][1],

@@ -68,6 +68,10 @@ def test_editing_a_sub_agent_and_deactivating_it_blocks_its_terminals_until_it_i
     assert not demo_sub.is_active
     assert dict(Terminal.objects.filter(dealer=demo_sub).values_list("number", "status")) == {
         "2001": "blocked", "2002": "blocked"}
+    t2001 = Terminal.objects.get(number="2001")
+    dealer_client.post(reverse("cabinet:terminal_unblock", args=[t2001.pk]))  # refused while deactivated
+    t2001.refresh_from_db()
+    assert t2001.status == "blocked"
     dealer_client.post(reverse("cabinet:agent_activate", args=[demo_sub.pk]))
     assert dict(Terminal.objects.filter(dealer=demo_sub).values_list("number", "status")) == {
         "2001": "active", "2002": "blocked"}  # the one blocked by hand stays blocked
