@@ -7,6 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import connection, transaction
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
@@ -59,10 +60,10 @@ def test_a_transfer_that_would_use_the_senders_credit_is_refused(demo, agent):
     Dealer.objects.filter(pk=agent.pk).update(credit_limit=D("500.00"))
     agent.refresh_from_db()
     entries = LedgerEntry.objects.count()
-    with pytest.raises(DealerError) as exc:
+    with translation.override("en"), pytest.raises(DealerError) as exc:
         transfer_make(dealer=agent, agent_id=child.pk, amount="100.01", direction="to", key=uuid.uuid4())
     assert exc.value.code == "insufficient_balance"
-    assert "credit is never transferred" in str(exc.value)
+    assert str(exc.value) == "Only 100.00 can be transferred from Kiosk Agent: credit is never transferred."
     assert LedgerEntry.objects.count() == entries and Transfer.objects.count() == 1
     transfer_make(dealer=agent, agent_id=child.pk, amount="100.00", direction="to", key=uuid.uuid4())
     agent.refresh_from_db()
