@@ -84,7 +84,7 @@ def _tree(dealer):
                                          settled_at__gte=month_start).order_by()
                    .values("dealer_id").annotate(s=Sum("amount")).values_list("dealer_id", "s"))
     base = dealer.path.count("/")
-    return [{"dealer": d, "depth": d.path.count("/") - base, "indent": (d.path.count("/") - base) * 1.2,
+    return [{"dealer": d, "depth": d.path.count("/") - base,
              "accrued": accrued.get(d.pk) or ZERO, "settled": settled.get(d.pk) or ZERO} for d in dealers]
 
 

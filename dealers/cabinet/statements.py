@@ -46,7 +46,8 @@ class StatementForm(forms.Form):
 
 @cabinet_view
 def statements(request):
-    form = StatementForm(request.GET, dealer=request.dealer)
+    this_month = timezone.now().astimezone(request.tz).strftime("%Y-%m")
+    form = StatementForm(request.GET or {"month": this_month}, dealer=request.dealer)
     if not form.is_valid():
         return render(request, "cabinet/statements.html", {"form": form}, status=400)
     dealer = form.cleaned_data["dealer"] or request.dealer
