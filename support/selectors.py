@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from dealers.models import LedgerEntry
 from payments.errors import Reason
-from payments.models import Attempt, Event, Payment, Status
+from payments.models import SUPPORT_QUEUE, Attempt, Event, Payment
 from providers.selectors import phone_normalize
 from support.models import AuditEntry
 from terminals.models import Terminal
@@ -25,8 +25,7 @@ QUEUE_PROCESSING_REASONS = (Reason.OUTCOME_UNKNOWN, Reason.GATEWAY_CONFIG, Reaso
 
 
 def queue_condition() -> Q:
-    return Q(status__in=[Status.FAILED, Status.HELD]) | Q(status=Status.PROCESSING,
-                                                           reason__in=list(QUEUE_PROCESSING_REASONS))
+    return SUPPORT_QUEUE
 
 
 def _payments() -> QuerySet[Payment]:
