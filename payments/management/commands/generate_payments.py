@@ -137,12 +137,12 @@ class _Generator:
     def write(self, n: int) -> dict:
         rng = self.rng
         # Draw everything but ids first, then order by time: a terminal's txn numbers grow with time.
-        drafts = []
-        for _ in range(n):
-            outcome = rng.choices(OUTCOMES, self.o_weights)[0]
-            terminal = rng.choices(self.terminals, self.t_weights)[0]
-            provider = rng.choices(self.providers, self.p_weights)[0]
-            drafts.append((self._paid_at(outcome[3] == "recent"), terminal, provider, outcome))
+        # One draw of k each: choices() with weights recomputes their running sum on every call.
+        outcomes = rng.choices(OUTCOMES, self.o_weights, k=n)
+        terminals = rng.choices(self.terminals, self.t_weights, k=n)
+        providers = rng.choices(self.providers, self.p_weights, k=n)
+        drafts = [(self._paid_at(o[3] == "recent"), t, p, o)
+                  for o, t, p in zip(outcomes, terminals, providers, strict=True)]
         drafts.sort(key=lambda d: d[0])
         counts = {"payments": 0, "events": 0, "attempts": 0}
         ids = _Ids(self.pg)
