@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from kit.admin_utils import ReadOnlyAdmin, ReadOnlyInline
 
@@ -27,6 +30,16 @@ class PaymentAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_at"
     list_select_related = ["terminal"]
     inlines = [EventInline, AttemptInline]
+    readonly_fields = ["support_console"]
+
+    def view_on_site(self, obj):
+        # The admin's "view on site" button opens the payment in the support console.
+        return reverse("support:payment", args=[obj.pk])
+
+    @admin.display(description=_("Support console"))
+    def support_console(self, obj):
+        return format_html('<a href="{}" id="support-console-link">{}</a>', self.view_on_site(obj),
+                           _("Open the payment in the support console"))
 
 
 @admin.register(Attempt)
