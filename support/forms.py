@@ -104,10 +104,12 @@ def queue_reason_choices():
 
 class QueueFilterForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), required=False, choices=queue_reason_choices)
-    gateway = forms.ModelChoiceField(label=_("Gateway"), required=False, queryset=Gateway.objects.order_by("name"))
+    gateway = forms.ModelChoiceField(label=_("Gateway"), required=False, queryset=Gateway.objects.order_by("name"),
+                                     empty_label="—")
     provider = forms.ModelChoiceField(label=_("Provider"), required=False,
-                                      queryset=Provider.objects.order_by("name"))
-    dealer = forms.ModelChoiceField(label=_("Dealer"), required=False, queryset=Dealer.objects.order_by("name"))
+                                      queryset=Provider.objects.order_by("name"), empty_label="—")
+    dealer = forms.ModelChoiceField(label=_("Dealer"), required=False, queryset=Dealer.objects.order_by("name"),
+                                    empty_label="—")
     age = forms.ChoiceField(label=_("Waiting"), required=False, choices=AGES)
 
     def queue_filter(self, now: datetime) -> QueueFilter:
