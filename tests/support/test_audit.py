@@ -2,6 +2,7 @@
 nobody edits or deletes it, admins included."""
 
 from datetime import UTC, datetime
+from unittest import mock
 
 import pytest
 from django.db import transaction
@@ -22,13 +23,13 @@ def _ids(resp):
 def entries(pay, support_user, senior_user):
     p1 = pay("1001", "1", status="failed", reason="declined")
     p2 = pay("1001", "2", status="failed", reason="declined")
-    with transaction.atomic():
+    # The rows cannot be changed afterwards (a trigger on PostgreSQL): write them at the chosen time.
+    with transaction.atomic(), mock.patch("django.utils.timezone.now", return_value=datetime(2026, 11, 1, 9, tzinfo=UTC)):
         a = audit_record(user=senior_user, action="resend", payment=p1, before={"status": "failed"},
                          after={"status": "accepted"}, comment="клиент подтвердил номер")
+    with transaction.atomic(), mock.patch("django.utils.timezone.now", return_value=datetime(2026, 11, 20, 9, tzinfo=UTC)):
         b = audit_record(user=support_user, action="poll", payment=p2)
         c = audit_record(user=senior_user, action="cancel", payment=p2, comment="возврат наличными")
-    AuditEntry.objects.filter(pk=a.pk).update(created_at=datetime(2026, 11, 1, 9, tzinfo=UTC))
-    AuditEntry.objects.filter(pk__in=[b.pk, c.pk]).update(created_at=datetime(2026, 11, 20, 9, tzinfo=UTC))
     return {"a": a, "b": b, "c": c, "p1": p1, "p2": p2}
 
 
@@ -74,3 +75,15 @@ def test_admins_cannot_add_change_or_delete_audit_rows(client, entries):
     entries["a"].refresh_from_db()
     assert entries["a"].comment == "клиент подтвердил номер"
     assert AuditEntry.objects.count() == 3
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_to_change_or_delete_an_audit_row(entries):
+    from django.db import DatabaseError
+
+    for attempt in (lambda: AuditEntry.objects.filter(pk=entries["a"].pk).update(comment="x"),
+                    lambda: AuditEntry.objects.filter(pk=entries["a"].pk).delete()):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            attempt()
+    entries["a"].refresh_from_db()
+    assert entries["a"].comment == "клиент подтвердил номер"
