@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -157,10 +158,30 @@ def _cursor_text(cursor: tuple[datetime, int]) -> str:
     return f"{round(at.timestamp() * 1_000_000)}_{pk}"
 
 
+COUNTS_KEY, COUNTS_SECONDS = "support:queue-counts", 5
+
+
 def _counts_context() -> dict:
+    # Every open queue page asks every 20 s; a few seconds' cache lets many operators share one count.
+    cached = cache.get(COUNTS_KEY)
+    if cached is None:
+        cached = (selectors.queue_counts(), timezone.now())
+        cache.set(COUNTS_KEY, cached, COUNTS_SECONDS)
+    counts, at = cached
     rows = [{"status": s, "status_text": _status_text(s), "reason": r, "reason_text": reason_text(r) if r else "",
-             "n": n} for s, r, n in selectors.queue_counts()]
-    return {"counts": rows, "total": sum(r["n"] for r in rows), "counted_at": timezone.now()}
+             "n": n} for s, r, n in counts]
+    return {"counts": rows, "total": sum(r["n"] for r in rows), "counted_at": at}
+
+
+def _selects(form) -> list[dict]:
+    """The filter form's selects as plain data (name, label, choices, chosen value, errors)."""
+    out = []
+    for name, field in form.fields.items():
+        value = form.data.get(name, "") if form.is_bound else ""
+        choices = [(str(k), str(v)) for k, v in field.choices]
+        out.append({"name": name, "label": field.label, "choices": choices, "value": str(value),
+                    "errors": form.errors.get(name, "") if form.is_bound else ""})
+    return out
 
 
 @require_GET
@@ -178,7 +199,8 @@ def queue(request):
         except (ValueError, OverflowError, OSError):
             cursor_error = _("This page link is broken; here is the first page.")
     if form.is_bound and not form.is_valid():
-        return render(request, "support/queue.html", {"form": form, **_counts_context()}, status=400)
+        return render(request, "support/queue.html", {"form": form, "selects": _selects(form), **_counts_context()},
+                      status=400)
     f = form.queue_filter(timezone.now()) if form.is_bound else selectors.QueueFilter()
     rows, next_cursor = selectors.queue_page(f, after=after)
     filters = request.GET.copy()
@@ -186,7 +208,9 @@ def queue(request):
     query = filters.urlencode()
     bulk = _url_or_none("support:bulk_resend")
     context = {
-        "form": form, "rows": [{"p": p, "reason": reason_text(p.reason) if p.reason else ""} for p in rows],
+        "form": form, "selects": _selects(form), "rows": [{
+            **r, "url": reverse("support:payment", args=[r["id"]]), "status_text": _status_text(r["status"]),
+            "reason_text": reason_text(r["reason"]) if r["reason"] else ""} for r in rows],
         "query": query, "next": _cursor_text(next_cursor) if next_cursor else "", "paged": after is not None,
         "cursor_error": cursor_error, "bulk_url": f"{bulk}?{query}" if bulk and query else bulk,
         **_counts_context(),
