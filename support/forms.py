@@ -104,7 +104,7 @@ def queue_reason_choices():
 
 class QueueFilterForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), required=False, choices=queue_reason_choices)
-    gateway = forms.ModelChoiceField(label=_("Gateway"), required=False, queryset=Gateway.objects.order_by("name"),
+    gateway = forms.ModelChoiceField(label=_("Gateway"), required=False, queryset=Gateway.objects.only("id", "name").order_by("name"),
                                      empty_label="—")
     provider = forms.ModelChoiceField(label=_("Provider"), required=False,
                                       queryset=Provider.objects.order_by("name"), empty_label="—")
