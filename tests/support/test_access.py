@@ -1,35 +1,41 @@
-"""Access, generated from the console's URL patterns: every /support/ URL (the actions' module
-included, so new URLs are covered) refuses dealers (403) and sends anonymous users to log in;
-support, senior support and admins get in."""
+"""Access, generated from the site's URL patterns: every URL under /support/ (the console, its
+actions, the staff claim pages: whatever is added there is covered) refuses dealers (403) and
+sends anonymous users to log in; support, senior support and admins get in."""
 
 import pytest
-from django.urls import URLPattern, URLResolver, reverse
-
-from support import urls as support_urls
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 pytestmark = pytest.mark.django_db
 
 
-def _patterns(patterns):
+def _walk(patterns, prefix="", namespace=""):
+    """(route, URL name with its namespaces, converters) of every pattern under `patterns`."""
     for p in patterns:
         if isinstance(p, URLResolver):
-            yield from _patterns(p.url_patterns)
+            ns = f"{namespace}:{p.namespace}" if namespace and p.namespace else (p.namespace or namespace)
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
         elif isinstance(p, URLPattern):
-            yield p
+            yield prefix + str(p.pattern), f"{namespace}:{p.name}" if namespace else p.name, p.pattern.converters
+
+
+def _support_patterns():
+    """Every URL of the site under /support/ (the console, its actions, the staff claim pages...)."""
+    return [w for w in _walk(get_resolver().url_patterns) if w[0].startswith("support/")]
 
 
 def _urls(payment_pk: int) -> list[str]:
-    """Every console URL, with an existing payment's id (or 1) wherever the pattern takes an argument."""
+    """Every /support/ URL, with an existing payment's id (or 1) wherever the pattern takes an argument."""
     urls = []
-    for p in _patterns(support_urls.urlpatterns):
-        kwargs = {name: (payment_pk if conv.regex == "[0-9]+" else "1") for name, conv in p.pattern.converters.items()}
-        urls.append(reverse(f"support:{p.name}", kwargs=kwargs))
+    for route, name, converters in _support_patterns():
+        assert name, f"name the URL pattern {route!r} so the access test can reach it"
+        kwargs = {k: (payment_pk if conv.regex == "[0-9]+" else "1") for k, conv in converters.items()}
+        urls.append(reverse(name, kwargs=kwargs))
     return urls
 
 
 def test_the_console_has_its_reading_pages_under_support():
-    names = {p.name for p in _patterns(support_urls.urlpatterns)}
-    assert {"lookup", "cheque", "payment", "queue", "audit"} <= names
+    names = {name for _route, name, _conv in _support_patterns()}
+    assert {"support:lookup", "support:cheque", "support:payment", "support:queue", "support:audit"} <= names
     assert reverse("support:lookup") == "/support/"
 
 
