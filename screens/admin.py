@@ -33,6 +33,12 @@ class ThemeAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     form = ThemeAdminForm
 
+    def get_fields(self, request, obj=None):
+        # The form offers "remove the logo" only for a theme that has one; the admin's field list
+        # must follow, or it asks the form for a field the form left out.
+        fields = ["dealer", *ThemeForm.Meta.fields, "logo_file"]
+        return [*fields, "remove_logo"] if obj is not None and obj.logo_id else fields
+
     def save_model(self, request, obj, form, change):
         services.theme_save(theme=obj, logo=form.cleaned_data.get("logo_file"),
                             remove_logo=form.cleaned_data.get("remove_logo"))

@@ -34,3 +34,14 @@ def terminals_by_number(foreign):
     from terminals.models import Terminal
 
     return {t.number: t for t in Terminal.objects.all()}
+
+
+@pytest.mark.django_db
+def test_the_admin_opens_a_theme_with_and_without_a_logo(admin_client, world):
+    from screens.models import Theme
+
+    theme = Theme.objects.filter(logo__isnull=True).first() or Theme.objects.create(name="plain")
+    page = admin_client.get(f"/admin/screens/theme/{theme.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="remove_logo"' not in page.content.decode()
+    assert 'name="logo_file"' in page.content.decode()
