@@ -3,6 +3,8 @@
 
 from django.urls import path
 
+from claims import cabinet as claims_cabinet
+
 from .cabinet import money, terminals, views
 
 app_name = "cabinet"
@@ -22,4 +24,6 @@ urlpatterns: list = [
     path("exports/<int:pk>/", money.export_detail, name="export"),
     path("exports/<int:pk>/download/", money.export_download, name="export_download"),
     path("account/", views.account, name="account"),
+    path("claims/", claims_cabinet.claim_list, name="claims"),
+    path("claims/<int:pk>/", claims_cabinet.claim_detail, name="claim"),
 ]

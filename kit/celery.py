@@ -62,6 +62,10 @@ app.conf.beat_schedule["dealers-rebuild-aggregates"] = {
     "task": "dealers.tasks.rebuild_aggregates", "schedule": crontab(minute="*/15"),
     "options": {"expires": 900}}
 
+# Claims: overdue ones marked and senior support e-mailed (once per claim per day), hourly.
+app.conf.beat_schedule["claims-mark-overdue"] = {
+    "task": "claims.tasks.mark_overdue", "schedule": crontab(minute=7), "options": {"expires": 3600}}
+
 
 # The payment sweeper (payments/services/sweep.py): every KIT_SWEEP_SECONDS it puts due
 # payments back on the broker (backoffs, status polls, lost messages, dead workers' open

@@ -1,0 +1,20 @@
+"""The dealer cabinet's claim pages (/cabinet/claims/): read-only, the viewer's subtree only."""
+
+from django.shortcuts import render
+
+from dealers.cabinet.base import cabinet_view
+
+from .selectors import access_claim, scope_claims
+
+
+@cabinet_view
+def claim_list(request):
+    claims = scope_claims(request.dealer).select_related("payment__terminal", "dealer").order_by("-received_at")
+    return render(request, "claims/cabinet/list.html", {"claims": claims[:200]})
+
+
+@cabinet_view
+def claim_detail(request, pk):
+    claim = access_claim(request.dealer, pk)
+    return render(request, "claims/cabinet/detail.html", {
+        "claim": claim, "steps": claim.steps.exclude(kind="overdue").select_related("user")})
