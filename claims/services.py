@@ -26,7 +26,7 @@ from support.services import audit_record
 from . import deadline, selectors
 from .errors import ClaimError, Code
 from .locks import lock_claim, lock_counter
-from .models import Claim, ClaimCounter, OverdueNotice, Outcome, Status, Step
+from .models import Claim, ClaimCounter, Outcome, OverdueNotice, Status, Step
 
 log = logging.getLogger(__name__)
 
