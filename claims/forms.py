@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dealers.models import Dealer
 from gateways.models import Gateway
@@ -70,7 +71,7 @@ class RegisterForm(forms.Form):
                                          input_formats=DATETIME_FORMATS, widget=DateTimeLocalInput())
     cheque_amount = forms.DecimalField(label=_("Amount"), required=False, max_digits=12, decimal_places=2,
                                        min_value=0)
-    cheque_account = forms.CharField(label=_("Account"), max_length=64, required=False)
+    cheque_account = forms.CharField(label=pgettext_lazy("cheque", "Account"), max_length=64, required=False)
     cheque_provider = forms.CharField(label=_("Provider"), max_length=200, required=False)
     customer_name = forms.CharField(label=_("Customer's full name"), max_length=200)
     customer_phone = PhoneField(label=_("Customer's phone"), max_length=32)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kit.money import MoneyField
 
@@ -96,7 +97,7 @@ class Claim(models.Model):
     # version of the privacy notice the form showed is kept.
     privacy_notice = models.CharField(_("privacy notice version shown"), max_length=32)
 
-    received_at = models.DateTimeField(_("received"))
+    received_at = models.DateTimeField(pgettext_lazy("claim", "received"))
     due_at = models.DateTimeField(_("answer due by"))
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"),
                                       on_delete=models.PROTECT, related_name="+")

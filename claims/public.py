@@ -6,6 +6,7 @@ payment or claim, and both are rate-limited per client address and per key.
 
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kit.money import rub
 from payments.models import Payment
@@ -39,7 +40,7 @@ def check(request):
         elif payment.status == PaymentStatus.SUCCEEDED:
             result = {"found": True, "kind": "ok", "text": _("credited")}
         elif payment.status in IN_PROGRESS:
-            result = {"found": True, "kind": "wait", "text": _("in progress")}
+            result = {"found": True, "kind": "wait", "text": pgettext_lazy("payment status", "in progress")}
         else:
             result = {"found": True, "kind": "bad", "text": _("not made — please contact support"),
                       "phone": payment.dealer.support_phone}
