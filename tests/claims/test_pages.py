@@ -114,8 +114,9 @@ def test_the_claim_page_steps_the_workflow_and_refuses_a_contradicting_outcome(s
 
 
 def test_the_claim_page_offers_candidates_and_links_one(staff, register, make_payment):
-    from claims.services import Cheque
     from decimal import Decimal
+
+    from claims.services import Cheque
 
     payment = make_payment("1001", "640.00", account="9169990000", at=msk(2026, 3, 12, 18, 0))
     make_payment("1001", "640.00", account="9161111111", at=msk(2026, 3, 12, 18, 0))
