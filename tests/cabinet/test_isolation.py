@@ -26,6 +26,7 @@ OWNERS = {
     "terminal_unblock": "terminal", "terminal_providers": "terminal",
     "payment": "payment",
     "export": "export", "export_download": "export",
+    "claim": "claim",
 }
 
 
@@ -40,7 +41,20 @@ def _object(kind, dealer, user, make_payment):
         return make_payment(terminal, "10.00")
     if kind == "export":
         return ExportJob.objects.create(user=user, dealer=dealer, kind="payments", state="done")
+    if kind == "claim":
+        return _claim(make_payment(terminal, "10.00"))
     raise AssertionError(f"no object kind {kind}")
+
+
+def _claim(payment):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from claims.services import Cheque, claim_register
+
+    return claim_register(user=get_user_model().objects.get(username="support"), payment=payment,
+                          customer_name="Иванов Иван", customer_phone="+79161234567", ask="credit",
+                          text="Не зачислено.", received_at=timezone.now(), cheque=Cheque())
 
 
 def test_every_cabinet_url_with_an_id_is_in_the_isolation_table():
@@ -79,7 +93,7 @@ def test_every_id_outside_the_viewers_subtree_is_404_for_get_and_post(client, wo
 @pytest.mark.django_db
 def test_the_owner_sees_each_of_those_objects(client, world, demo, make_payment, dealer_user):
     client.login(username="dealer", password="kit-demo")
-    for name in ("terminal", "payment"):
+    for name in ("terminal", "payment", "claim"):
         obj = _object(OWNERS[name], demo, dealer_user, make_payment)
         assert client.get(reverse(f"cabinet:{name}", kwargs={"pk": obj.pk})).status_code == 200
 
