@@ -136,7 +136,7 @@ class EscalateForm(forms.Form):
 
 class ListFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("all")), ("open", _("open")), *Status.choices])
+                               choices=[("", pgettext_lazy("claims", "all")), ("open", pgettext_lazy("claims", "open")), *Status.choices])
     operator = forms.ModelChoiceField(label=_("Operator"), required=False, queryset=None)
     dealer = forms.ModelChoiceField(label=_("Dealer"), required=False, queryset=Dealer.objects.order_by("path"))
 

@@ -11,23 +11,23 @@ from .storage import private_storage
 
 
 class Status(models.TextChoices):
-    REGISTERED = "registered", _("registered")
-    INVESTIGATING = "investigating", _("investigating")
-    RESOLVED = "resolved", _("resolved")
-    REJECTED = "rejected", _("rejected")
+    REGISTERED = "registered", pgettext_lazy("claim", "registered")
+    INVESTIGATING = "investigating", pgettext_lazy("claim", "investigating")
+    RESOLVED = "resolved", pgettext_lazy("claim", "resolved")
+    REJECTED = "rejected", pgettext_lazy("claim", "rejected")
 
 
 class Outcome(models.TextChoices):
-    CREDITED = "credited", _("credited to the account")
-    REFUNDED = "refunded", _("cash refunded")
-    EXPLAINED = "explained", _("explained")
+    CREDITED = "credited", pgettext_lazy("claim", "credited to the account")
+    REFUNDED = "refunded", pgettext_lazy("claim", "cash refunded")
+    EXPLAINED = "explained", pgettext_lazy("claim", "explained")
 
 
 class Ask(models.TextChoices):
     """What the customer asks for."""
 
-    CREDIT = "credit", _("credit the account")
-    REFUND = "refund", _("refund the cash")
+    CREDIT = "credit", pgettext_lazy("claim", "credit the account")
+    REFUND = "refund", pgettext_lazy("claim", "refund the cash")
 
 
 class CalendarDay(models.Model):
@@ -133,13 +133,13 @@ class Step(models.Model):
     """Append-only claim history: every step has an author, a time and a comment."""
 
     class Kind(models.TextChoices):
-        REGISTERED = "registered", _("registered")
-        INVESTIGATING = "investigating", _("investigation started")
-        RESOLVED = "resolved", _("resolved")
-        REJECTED = "rejected", _("rejected")
-        LINKED = "linked", _("payment linked")
-        ESCALATED = "escalated", _("escalated to a gateway")
-        OVERDUE = "overdue", _("deadline missed")
+        REGISTERED = "registered", pgettext_lazy("claim", "registered")
+        INVESTIGATING = "investigating", pgettext_lazy("claim", "investigation started")
+        RESOLVED = "resolved", pgettext_lazy("claim", "resolved")
+        REJECTED = "rejected", pgettext_lazy("claim", "rejected")
+        LINKED = "linked", pgettext_lazy("claim", "payment linked")
+        ESCALATED = "escalated", pgettext_lazy("claim", "escalated to a gateway")
+        OVERDUE = "overdue", pgettext_lazy("claim", "deadline missed")
 
     claim = models.ForeignKey(Claim, verbose_name=_("claim"), on_delete=models.PROTECT, related_name="steps")
     kind = models.CharField(_("step"), max_length=16, choices=Kind.choices)

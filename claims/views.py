@@ -122,7 +122,7 @@ def _detail(request, claim, *, step_form=None, link_form=None, escalate_form=Non
         "next_steps": sorted(services.TRANSITIONS.get(claim.status, ())),
         "step_form": step_form or StepForm(), "link_form": link_form or LinkForm(),
         "escalate_form": escalate_form or EscalateForm(
-            initial={"happened_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}),
+            prefix="escalate", initial={"happened_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}),
     }, status=status)
 
 
@@ -174,7 +174,7 @@ def claim_link(request, number):
 @require_POST
 def claim_escalate(request, number):
     claim = selectors.claim_get(number)
-    form = EscalateForm(request.POST)
+    form = EscalateForm(request.POST, prefix="escalate")
     if form.is_valid():
         data = form.cleaned_data
         try:
