@@ -21,12 +21,12 @@ from .pdf import answer_pdf, claim_pdf
 DUE_SOON_DAYS = 2
 
 
-def _support_payment_url(payment_id) -> str | None:
+def _support_payment_url(payment_id, number: str) -> str | None:
     """The console's payment page (corrections, resends, cancels) once that page exists."""
     if payment_id is None:
         return None
     try:
-        return reverse("support:payment", args=[payment_id])
+        return reverse("support:payment", args=[payment_id]) + f"?claim={number}"
     except NoReverseMatch:
         return None
 
@@ -67,6 +67,9 @@ def _prefill(request) -> dict:
                          ("date", "cheque_paid_at"), ("account", "cheque_account")):
         if request.GET.get(param):
             initial[field] = request.GET[param][:64]
+    # The lookup may pass the cheque's date alone; the date-and-time input needs a time to show it.
+    if len(initial.get("cheque_paid_at", "")) == 10:
+        initial["cheque_paid_at"] += "T00:00"
     return initial
 
 
@@ -118,7 +121,7 @@ def _detail(request, claim, *, step_form=None, link_form=None, escalate_form=Non
         "days_left": deadline.days_left(claim.due_at, now) if claim.is_open else None,
         "overdue": claim.is_open and claim.due_at < now,
         "candidates": candidates, "audit": audit,
-        "payment_url": _support_payment_url(claim.payment_id),
+        "payment_url": _support_payment_url(claim.payment_id, claim.number),
         "next_steps": sorted(services.TRANSITIONS.get(claim.status, ())),
         "step_form": step_form or StepForm(), "link_form": link_form or LinkForm(),
         "escalate_form": escalate_form or EscalateForm(

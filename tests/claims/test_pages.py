@@ -89,9 +89,10 @@ def test_the_register_page_is_prefilled_from_a_payment_or_from_the_cheque_lookup
     payment = make_payment("1001", "321.00", txn="4242")
     page = staff.get(f"/support/claims/new/?payment={payment.pk}").content.decode()
     assert 'value="4242"' in page and 'value="321.00"' in page and f'value="{payment.pk}"' in page
-    page = staff.get("/support/claims/new/?terminal=2001&txn=99&amount=10.50&date=2026-03-01T10:00"
+    page = staff.get("/support/claims/new/?terminal=2001&txn=99&amount=10.50&date=2026-03-01"
                      "&account=9160000000").content.decode()
     assert 'value="2001"' in page and 'value="99"' in page and 'value="9160000000"' in page
+    assert 'value="2026-03-01T00:00"' in page
     assert staff.get("/support/claims/new/?payment=999999").status_code == 404
 
 
@@ -164,7 +165,7 @@ def test_the_claim_page_links_to_the_payment_page_when_the_console_has_one(staff
     claim = register(payment)
     page = staff.get(f"/support/claims/{claim.number}/").content.decode()
     try:
-        url = reverse("support:payment", args=[payment.pk])
+        url = reverse("support:payment", args=[payment.pk]) + f"?claim={claim.number}"
     except NoReverseMatch:
         assert 'id="payment-page"' not in page
     else:
