@@ -44,6 +44,7 @@ def test_support_registers_prints_investigates_and_answers_a_claim(page, phone_p
     page.fill("#id_text", "Оплатила 300 рублей на МТС, деньги на телефон не пришли.")
     page.set_input_files("#id_scan", files=[{"name": "cheque.png", "mimeType": "image/png", "buffer": PNG}])
     assert page.locator("#privacy-notice").is_visible()
+    shot(page, "claims/register")
     page.click("#register-submit")
     page.wait_for_load_state()
     claim = Claim.objects.get()
@@ -84,6 +85,12 @@ def test_support_registers_prints_investigates_and_answers_a_claim(page, phone_p
     page.goto("/support/claims/")
     assert page.locator(f"#claims tr[data-number='{claim.number}']").is_visible()
     shot(page, "claims/claims-list")
+
+    login(phone_page, "support")
+    phone_page.goto(f"/support/claims/{claim.number}/")
+    assert phone_page.locator("#claim-status").inner_text() == "решена"
+    shot(phone_page, "claims/claim-page-phone")
+    phone_page.context.clear_cookies()
 
     phone_page.goto("/claims/status/")
     phone_page.fill("#id_number", claim.number)
