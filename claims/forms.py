@@ -65,6 +65,7 @@ class PhoneField(forms.CharField):
 
 class RegisterForm(forms.Form):
     payment = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     cheque_terminal = forms.CharField(label=_("Terminal number"), max_length=20, required=False)
     cheque_txn = forms.CharField(label=_("Transaction number"), max_length=20, required=False)
     cheque_paid_at = forms.DateTimeField(label=_("Date and time on the cheque"), required=False,

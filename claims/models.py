@@ -102,6 +102,9 @@ class Claim(models.Model):
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("registered by"),
                                       on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The registration form's one-time key: a second submit of the same form finds the first claim.
+    request_key = models.CharField(_("form key"), max_length=36, unique=True, null=True, blank=True,
+                                   editable=False)
 
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REGISTERED)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)

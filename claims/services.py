@@ -54,9 +54,9 @@ class Cheque:
     provider: str = ""
 
 
-def _next_number(year: int) -> str:
-    """The year's next number, in the caller's transaction: the counter row stays locked until commit,
-    so a rollback gives the number back and concurrent registrations queue behind each other."""
+def _lock_year(year: int) -> ClaimCounter:
+    """The year's counter row, locked until the caller's transaction ends: registrations of a year
+    queue behind each other, and a rollback gives the number back."""
     counter = lock_counter(year)
     if counter is None:
         try:
@@ -65,16 +65,23 @@ def _next_number(year: int) -> str:
         except IntegrityError:
             pass  # another registration created it first; its commit released it to us
         counter = lock_counter(year)
+    return counter
+
+
+def _take_number(counter: ClaimCounter) -> str:
     counter.last += 1
     counter.save(update_fields=["last"])
-    return f"CL-{year}-{counter.last:06d}"
+    return f"CL-{counter.year}-{counter.last:06d}"
 
 
 def claim_register(*, user, customer_name: str, customer_phone: str, ask: str, text: str,
                    received_at: datetime, cheque: Cheque, payment: Payment | None = None,
                    customer_email: str = "", scan=None, scan_type: str = "", comment: str = "",
-                   now: datetime | None = None) -> Claim:
-    """Register a claim with its number and deadline; link the payment given or the one the cheque names."""
+                   request_key: str | None = None, now: datetime | None = None) -> Claim:
+    """Register a claim with its number and deadline; link the payment given or the one the cheque names.
+
+    `request_key` (the form's one-time key): the same key again returns the claim it registered.
+    """
     now = now or timezone.now()
     if received_at > now + CLOCK_SLACK:
         raise ClaimError(Code.RECEIVED_IN_FUTURE)
@@ -84,8 +91,12 @@ def claim_register(*, user, customer_name: str, customer_phone: str, ask: str, t
     saved_scan = None
     try:
         with transaction.atomic():
+            counter = _lock_year(year)
+            # Checked under the year's lock, so a double submit waits for the first and finds it.
+            if request_key and (first := Claim.objects.filter(request_key=request_key).first()):
+                return first
             claim = Claim(
-                number=_next_number(year), payment=payment, dealer_id=payment.dealer_id if payment else None,
+                number=_take_number(counter), request_key=request_key or None, payment=payment, dealer_id=payment.dealer_id if payment else None,
                 cheque_terminal=cheque.terminal, cheque_txn=cheque.txn, cheque_paid_at=cheque.paid_at,
                 cheque_amount=cheque.amount, cheque_account=cheque.account, cheque_provider=cheque.provider,
                 customer_name=customer_name.strip(), customer_phone=customer_phone,

@@ -1,5 +1,7 @@
 """Staff claim pages (/support/claims/): list and dashboard, register, the claim, its steps, prints, scan."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
@@ -54,7 +56,7 @@ def claim_list(request):
 
 def _prefill(request) -> dict:
     """Initial values from ?payment=<id>, or from the cheque fields the lookup page passes on."""
-    initial = {"received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
+    initial = {"received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "request_key": uuid.uuid4()}
     payment_id = request.GET.get("payment", "")
     if payment_id.isdigit():
         p = get_object_or_404(Payment.objects.select_related("terminal", "provider"), pk=int(payment_id))
@@ -90,6 +92,7 @@ def claim_register(request):
                     customer_phone=data["customer_phone"], customer_email=data["customer_email"], ask=data["ask"],
                     text=data["text"], received_at=data["received_at"], scan=data["scan"],
                     scan_type=form.scan_type, comment=data["comment"],
+                    request_key=str(data["request_key"]) if data.get("request_key") else None,
                     cheque=services.Cheque(terminal=data["cheque_terminal"], txn=data["cheque_txn"],
                                            paid_at=data["cheque_paid_at"], amount=data["cheque_amount"],
                                            account=data["cheque_account"], provider=data["cheque_provider"]))

@@ -177,3 +177,22 @@ def test_a_dealer_and_anonymous_cannot_use_the_staff_pages(client, dealer_user):
     client.force_login(dealer_user)
     assert client.get("/support/claims/").status_code == 403
     assert client.post("/support/claims/new/", _form()).status_code == 403
+
+
+def test_a_double_submit_of_the_register_form_registers_one_claim(staff):
+    key = "3f1e0c52-8d1b-4c55-9a59-0d6f4d0a7b11"
+    first = staff.post("/support/claims/new/", _form(request_key=key))
+    second = staff.post("/support/claims/new/", _form(request_key=key))
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == "/support/claims/CL-2026-000001/"
+    assert Claim.objects.count() == 1 and ClaimCounter.objects.get().last == 1
+    assert staff.post("/support/claims/new/", _form()).status_code == 302
+    assert Claim.objects.count() == 2
+
+
+def test_the_register_form_carries_a_fresh_one_time_key(staff):
+    import re
+
+    keys = [re.search(r'name="request_key" value="([0-9a-f-]{36})"', staff.get("/support/claims/new/")
+                      .content.decode()).group(1) for _ in range(2)]
+    assert keys[0] != keys[1]
