@@ -219,8 +219,14 @@ KIT_COMPANY_DETAILS = env("KIT_COMPANY_DETAILS", default="ООО «КИТ Про
 # /check/ and /claims/status/: lookups per client address and per key, a minute and a day.
 KIT_PUBLIC_RATE_MINUTE = env.int("KIT_PUBLIC_RATE_MINUTE", default=10)
 KIT_PUBLIC_RATE_DAY = env.int("KIT_PUBLIC_RATE_DAY", default=50)
+# Mail (the overdue claims notice): SMTP unless EMAIL_BACKEND says otherwise (`make run`: console).
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="kit@localhost")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 # `make bench` only: mounts a minimal one-row-insert view under /bench/ for comparison.
 KIT_BENCH = env.bool("KIT_BENCH", default=False)
 
