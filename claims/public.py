@@ -21,7 +21,9 @@ IN_PROGRESS = (PaymentStatus.ACCEPTED, PaymentStatus.HELD, PaymentStatus.PROCESS
 
 
 def _limited(request):
-    return render(request, "claims/public/limited.html", status=429)
+    response = render(request, "claims/public/limited.html", status=429)
+    response["Retry-After"] = "60"
+    return response
 
 
 def check(request):

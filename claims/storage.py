@@ -11,9 +11,6 @@ from django.utils.deconstruct import deconstructible
 class PrivateStorage(FileSystemStorage):
     """FileSystemStorage under KIT_PRIVATE_ROOT, read at use (tests point it elsewhere), with no URL."""
 
-    def __init__(self):
-        super().__init__()
-
     @property
     def base_location(self):
         return settings.KIT_PRIVATE_ROOT

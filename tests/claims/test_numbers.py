@@ -1,10 +1,12 @@
 """Claim numbers are gap-free and unique per year, under concurrency and across a rollback."""
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from claims.models import Claim, ClaimCounter
@@ -19,7 +21,7 @@ def _register(user, n=0):
 
 
 @pytest.mark.django_db
-def test_a_registration_that_rolls_back_gives_its_number_back(monkeypatch):
+def test_a_registration_that_rolls_back_gives_its_number_back_and_leaves_no_file(monkeypatch, settings):
     import claims.services
 
     user = get_user_model().objects.create_user("operator")
@@ -30,7 +32,10 @@ def test_a_registration_that_rolls_back_gives_its_number_back(monkeypatch):
 
     monkeypatch.setattr(claims.services.Step.objects, "create", broken)
     with pytest.raises(RuntimeError):
-        _register(user)
+        claim_register(user=user, customer_name="Заявитель", customer_phone="+79161234567", ask="refund",
+                       text="Верните деньги.", received_at=msk(2026, 3, 13, 10, 0), cheque=Cheque(),
+                       scan=SimpleUploadedFile("c.png", b"\x89PNG\r\n\x1a\n"), scan_type="image/png")
+    assert not any(files for _, _, files in os.walk(settings.KIT_PRIVATE_ROOT)), "the scan is removed too"
     monkeypatch.setattr(claims.services.Step.objects, "create", real)
     assert _register(user).number == "CL-2026-000001"
     assert _register(user).number == "CL-2026-000002"

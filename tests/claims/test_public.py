@@ -79,6 +79,7 @@ def test_check_is_limited_per_client_address(client, settings):
     resp = _check(client, txn="guess10")
     assert resp.status_code == 429
     assert "Слишком много попыток" in resp.content.decode()
+    assert resp["Retry-After"] == "60"
     # another address is not limited by this one's guesses
     assert _check(client, txn="guess11", REMOTE_ADDR="10.0.0.2").status_code == 200
 
