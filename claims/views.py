@@ -222,6 +222,8 @@ def claim_scan(request, number):
     if not claim.scan:
         raise Http404("no scan")
     response = FileResponse(claim.scan.open("rb"), content_type=claim.scan_type or "application/octet-stream")
-    response["Content-Disposition"] = f'inline; filename="{claim.number}-cheque"'
+    # Images open in the browser; a PDF is downloaded, so no script in it runs in our origin.
+    disposition = "attachment" if claim.scan_type == "application/pdf" else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{claim.number}-cheque"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -100,3 +100,22 @@ def test_the_overdue_task_is_in_the_beat_schedule_hourly():
     entry = app.conf.beat_schedule["claims-mark-overdue"]
     assert entry["task"] == "claims.tasks.mark_overdue"
     assert entry["schedule"].minute == {7} and len(entry["schedule"].hour) == 24
+
+
+def test_a_mail_that_fails_is_tried_again_at_the_next_run(register, seniors, clock, run, monkeypatch):
+    import claims.services
+
+    claim = register(None, received_at=msk(2026, 3, 13, 10, 0))
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(claims.services, "send_mail", down)
+    clock(msk(2026, 3, 24, 9, 7))
+    assert run() == 1
+    assert not OverdueNotice.objects.filter(claim=claim).exists()
+    monkeypatch.undo()  # the mail server is back (and the clock patch went with it: set it again)
+    clock(msk(2026, 3, 24, 10, 7))
+    assert run() == 1
+    assert len(mail.outbox) == 1
+    assert OverdueNotice.objects.filter(claim=claim).count() == 1
