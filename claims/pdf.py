@@ -22,9 +22,9 @@ def _amount(value) -> str:
 
 def _line(pdf, label: str, value: str) -> None:
     pdf.set_font("dejavu", "B", 9)
-    pdf.cell(55, 5.5, label)
+    pdf.cell(50, 5.5, label)
     pdf.set_font("dejavu", "", 9)
-    pdf.multi_cell(0, 5.5, value or "—", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, value or "—", align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def _heading(pdf, text: str, size: int = 11) -> None:
@@ -53,8 +53,8 @@ def _parties(pdf, claim: Claim) -> None:
     if dealer is not None:
         details = ", ".join(x for x in (dealer.name, f"ИНН {dealer.inn}" if dealer.inn else "",
                                         f"тел. {dealer.support_phone}" if dealer.support_phone else "") if x)
-        _line(pdf, "Агент (владелец терминала)", details)
-    _line(pdf, "Оператор по приёму платежей", settings.KIT_COMPANY_DETAILS)
+        _line(pdf, "Платёжный агент", details)
+    _line(pdf, "Оператор", settings.KIT_COMPANY_DETAILS)
 
 
 def _copy(pdf, claim: Claim, title: str, customer_copy: bool) -> None:
@@ -73,7 +73,7 @@ def _copy(pdf, claim: Claim, title: str, customer_copy: bool) -> None:
     _payment_lines(pdf, claim)
     _heading(pdf, "Требование")
     _line(pdf, "Заявитель просит", "зачислить платёж на счёт" if claim.ask == Claim.Ask.CREDIT else "вернуть деньги")
-    pdf.multi_cell(0, 5.5, claim.text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, claim.text, align="L", new_x="LMARGIN", new_y="NEXT")
     _parties(pdf, claim)
     pdf.ln(4)
     if customer_copy:
@@ -89,7 +89,7 @@ def _copy(pdf, claim: Claim, title: str, customer_copy: bool) -> None:
     pdf.set_font("dejavu", "", 9)
     pdf.multi_cell(0, 5.5, "Персональные данные обрабатываются для исполнения договора с заявителем "
                            f"(152-ФЗ, ст. 6, ч. 1, п. 5); уведомление об обработке, ред. {claim.privacy_notice}.",
-                   new_x="LMARGIN", new_y="NEXT")
+                   align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.cell(90, 6, "Заявитель: ____________ / ____________")
     pdf.cell(0, 6, "Принял: ____________ / ____________", new_x="LMARGIN", new_y="NEXT")
@@ -111,7 +111,7 @@ def answer_pdf(claim: Claim) -> bytes:
     pdf.set_title(f"Ответ на претензию {claim.number}")
     pdf.add_page()
     pdf.set_font("dejavu", "", 9)
-    pdf.multi_cell(0, 5.5, settings.KIT_COMPANY_DETAILS, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, settings.KIT_COMPANY_DETAILS, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     _line(pdf, "Кому", f"{claim.customer_name}, {claim.customer_phone}")
     _line(pdf, "Дата ответа", _local(claim.answered_at))
@@ -120,7 +120,7 @@ def answer_pdf(claim: Claim) -> bytes:
              new_x="LMARGIN", new_y="NEXT")
     _payment_lines(pdf, claim)
     _heading(pdf, "Ответ")
-    pdf.multi_cell(0, 5.5, claim.answer, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, claim.answer, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(10)
     answered = claim.answered_by.get_full_name() or claim.answered_by.get_username() if claim.answered_by else ""
     pdf.cell(0, 6, f"Ответственный сотрудник: ____________ / {answered}", new_x="LMARGIN", new_y="NEXT")
