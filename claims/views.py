@@ -1,6 +1,7 @@
 """Staff claim pages (/support/claims/): list and dashboard, register, the claim, its steps, prints, scan."""
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +17,7 @@ from payments.models import Payment
 from . import deadline, selectors, services
 from .access import staff_view
 from .errors import ClaimError
-from .forms import EscalateForm, LinkForm, ListFilterForm, RegisterForm, StepForm
+from .forms import DATETIME_FORMATS, EscalateForm, LinkForm, ListFilterForm, RegisterForm, StepForm
 from .models import Status
 from .pdf import answer_pdf, claim_pdf
 
@@ -69,10 +70,23 @@ def _prefill(request) -> dict:
                          ("date", "cheque_paid_at"), ("account", "cheque_account")):
         if request.GET.get(param):
             initial[field] = request.GET[param][:64]
-    # The lookup may pass the cheque's date alone; the date-and-time input needs a time to show it.
-    if len(initial.get("cheque_paid_at", "")) == 10:
-        initial["cheque_paid_at"] += "T00:00"
+    if "cheque_paid_at" in initial:
+        shown = _datetime_local(initial.pop("cheque_paid_at"))
+        if shown:
+            initial["cheque_paid_at"] = shown
     return initial
+
+
+def _datetime_local(value: str) -> str:
+    """The lookup's date (with or without a time, ISO or Russian order) as the date-and-time input shows it."""
+    for fmt in (*DATETIME_FORMATS, "%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            # The operator's wall-clock time, as the cheque prints it: no zone conversion.
+            parsed = datetime.strptime(value, fmt).replace(tzinfo=timezone.get_current_timezone())
+            return parsed.strftime("%Y-%m-%dT%H:%M")
+        except ValueError:
+            continue
+    return ""
 
 
 @staff_view

@@ -93,6 +93,10 @@ def test_the_register_page_is_prefilled_from_a_payment_or_from_the_cheque_lookup
                      "&account=9160000000").content.decode()
     assert 'value="2001"' in page and 'value="99"' in page and 'value="9160000000"' in page
     assert 'value="2026-03-01T00:00"' in page
+    page = staff.get("/support/claims/new/?terminal=2001&txn=99&date=01.03.2026+18:40").content.decode()
+    assert 'value="2026-03-01T18:40"' in page
+    page = staff.get("/support/claims/new/?terminal=2001&txn=99&date=вчера").content.decode()
+    assert 'name="cheque_paid_at" value=' not in page
     assert staff.get("/support/claims/new/?payment=999999").status_code == 404
 
 

@@ -123,3 +123,10 @@ def test_the_public_pages_need_no_login_and_show_the_form(client):
         resp = client.get(url)
         assert resp.status_code == 200
         assert 'name="csrfmiddlewaretoken"' in resp.content.decode()
+
+
+def test_the_public_pages_speak_english_second(client):
+    page = client.get("/check/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Check a payment" in page and "Transaction number" in page
+    page = client.get("/claims/status/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Check a claim" in page and "Phone given with the claim" in page
