@@ -200,3 +200,15 @@ def test_the_register_form_carries_a_fresh_one_time_key(staff):
     keys = [re.search(r'name="request_key" value="([0-9a-f-]{36})"', staff.get("/support/claims/new/")
                       .content.decode()).group(1) for _ in range(2)]
     assert keys[0] != keys[1]
+
+
+def test_a_step_or_link_without_its_fields_is_a_400_with_a_message(staff, register):
+    claim = register(None)
+    url = f"/support/claims/{claim.number}/"
+    resp = staff.post(url + "step/", {"comment": "без шага"})
+    assert resp.status_code == 400 and "Обязательное поле" in resp.content.decode()
+    resp = staff.post(url + "step/", {"to": "closed-forever", "comment": "x"})
+    assert resp.status_code == 400 and "Выберите корректный вариант" in resp.content.decode()
+    resp = staff.post(url + "link/", {"payment": "", "comment": ""})
+    assert resp.status_code == 400 and "Обязательное поле" in resp.content.decode()
+    assert claim.steps.count() == 1
