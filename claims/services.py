@@ -107,8 +107,10 @@ def claim_register(*, user, customer_name: str, customer_phone: str, ask: str, t
                 claim.scan.save(f"{claim.number}.{scan_type.split('/')[-1]}", scan, save=False)
                 saved_scan = claim.scan.name
             claim.save()
+            with translation.override(settings.LANGUAGE_CODE):  # history is written in the site's language
+                note = comment.strip() or _("Claim registered.")
             Step.objects.create(claim=claim, kind=Step.Kind.REGISTERED, to_status=Status.REGISTERED, user=user,
-                                comment=comment.strip() or _("Claim registered."))
+                                comment=note)
             if payment is not None:
                 audit_record(user=user, action="claim_register", payment=payment,
                              after={"claim": claim.number}, comment=comment)
