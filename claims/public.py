@@ -5,7 +5,6 @@ payment or claim, and both are rate-limited per client address and per key.
 """
 
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kit.money import rub
@@ -40,11 +39,11 @@ def check(request):
         if payment is None:
             result = {"found": False}
         elif payment.status == PaymentStatus.SUCCEEDED:
-            result = {"found": True, "kind": "ok", "text": _("credited")}
+            result = {"found": True, "kind": "ok", "text": pgettext_lazy("payment status", "credited")}
         elif payment.status in IN_PROGRESS:
             result = {"found": True, "kind": "wait", "text": pgettext_lazy("payment status", "in progress")}
         else:
-            result = {"found": True, "kind": "bad", "text": _("not made — please contact support"),
+            result = {"found": True, "kind": "bad", "text": pgettext_lazy("payment status", "not made — please contact support"),
                       "phone": payment.dealer.support_phone}
         # The answer never echoes what was typed: the page is the same for every miss.
         form = CheckForm()
