@@ -204,9 +204,11 @@ NO_CA = KeyId("", 0)  # messages carry an all-zero CA key id
 # --- the document ----------------------------------------------------------------------
 def build(*, subject: KeyId, body: bytes, signature_block: bytes, ca: KeyId = NO_CA,
           doc_type: str = SIGNED_MESSAGE, engine: int = ENGINE, data_length: int | None = None) -> bytes:
-    """Lay a document out exactly; the result has no CRLF after END SIGNATURE (as libipriv)."""
-    if body and not body.endswith(CRLF):
-        raise IPrivError("the body must end with CRLF")
+    """Lay a document out exactly; the result has no CRLF after END SIGNATURE (as libipriv).
+
+    The body is signed as given: real clients send it with or without a final CRLF, and
+    the line break before END belongs to the layout, not to the body.
+    """
     rest = (f"{engine:02d}{doc_type}{len(body):08d}"
             f"{len(body) if data_length is None else data_length:08d}{len(signature_block):08d}"
             ).encode("ascii") + CRLF

@@ -25,6 +25,24 @@ from .models import (
     ProviderStateChange,
 )
 
+# -- account fields ------------------------------------------------------------------------------
+# The gateway simulators pick a test path by an account's last four digits (0001..0007), so the
+# kiosk's example with any other last four digits must still be a valid account.
+_TAILS = ("0000", "0001", "0002", "0003", "0004", "0005", "0006", "0007", "1234", "9999")
+
+
+def field_example_problem(regex: str, example: str) -> str | None:
+    """Why `example` is not a good example of `regex` (translated text), or None when it is."""
+    pattern = selectors._pattern(regex or "")
+    if pattern is None:
+        return _("Not a valid regular expression.")
+    if pattern.fullmatch(example or "") is None:
+        return _("The example does not match the format.")
+    if len(example) < 4 or not all(pattern.fullmatch(example[:-4] + tail) for tail in _TAILS):
+        return _("The example must stay valid with any other last four digits (the simulators' test "
+                 "accounts end in 0001–0007).")
+    return None
+
 
 # -- dated rules ---------------------------------------------------------------------------------
 def rule_overlaps(model, *, provider_id: int, dealer_id: int | None, valid_from: datetime,
@@ -74,13 +92,16 @@ def rule_validate(rule, *, original=None, now: datetime | None = None) -> None:
                                  "other": ", ".join(rule_describe(r) for r in clash)})
 
 
-def rule_save(*, rule, actor: str = "") -> object:
-    """Create a rule, or close one (see rule_validate); refuses overlaps naming both rules."""
+def rule_save(*, rule, actor: str = "", now: datetime | None = None) -> object:
+    """Create a rule, or close one (see rule_validate); refuses overlaps naming both rules.
+
+    `now`: the caller's "now" when it closes a rule at the moment it read the clock.
+    """
     with transaction.atomic():
         original = None
         if rule.pk:
             original = type(rule).objects.select_for_update().get(pk=rule.pk)
-        rule_validate(rule, original=original)
+        rule_validate(rule, original=original, now=now)
         rule.save()
     selectors.catalogue_invalidate()
     return rule
@@ -89,7 +110,7 @@ def rule_save(*, rule, actor: str = "") -> object:
 def rule_close(*, rule, at: datetime, actor: str = "") -> object:
     """End a rule at `at` (now or later): the next rule may start there."""
     rule.valid_to = at
-    return rule_save(rule=rule, actor=actor)
+    return rule_save(rule=rule, actor=actor, now=at)
 
 
 def rule_delete_allowed(rule, *, now: datetime | None = None) -> bool:

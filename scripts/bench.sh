@@ -3,14 +3,18 @@
 #  (a) signed POST /api/terminal/v1/payments (full acceptance rules) vs (b) a minimal Django view
 #      inserting one row, both under the same gunicorn (same workers), closed loop: payments/s,
 #      p50/p99, ratio; then p99 of (a) at a fixed 150 payments/s;
-#  (c) submission throughput through Celery against the CyberPlat simulator with 300 ms latency.
+#  (c) submission throughput through Celery against the CyberPlat simulator with 300 ms latency;
+#  before them, the phone look-up on a generated numbering plan of 500,000 ranges (database time, EXPLAIN).
 # Everything listens on 127.0.0.1; every load is bounded in requests and time.
 # Knobs: BENCH_DATABASE_URL (default kit_bench, recreated on each run), BENCH_REDIS_URL (db 14),
 #        BENCH_PORT, BENCH_SIM_PORT, BENCH_WORKERS, BENCH_THREADS, BENCH_REQUESTS, BENCH_CONCURRENCY,
 #        BENCH_RATE, BENCH_RATE_SECONDS, BENCH_SUBMIT_COUNT,
 #        BENCH_CELERY_CONCURRENCY, BENCH_CELERY_PROCS, BENCH_PREFETCH (default 1, as the gateway
 #        queue runs in production), BENCH_SIM_WORKERS, BENCH_DB_POOL, BENCH_SKIP_API=1, BENCH_SKIP_SUBMIT=1,
-#        BENCH_CABINET=1 (+ BENCH_CABINET_PAYMENTS, BENCH_CABINET_ONLY=1).
+#        BENCH_CABINET=1 (+ BENCH_CABINET_PAYMENTS, BENCH_CABINET_ONLY=1),
+#        BENCH_NUMBERING_RANGES (default 500000), BENCH_SKIP_NUMBERING=1, BENCH_NUMBERING_ONLY=1.
+#        BENCH_SUPPORT=0 to skip the support console part (+ BENCH_SUPPORT_PAYMENTS, BENCH_SUPPORT_REQUESTS,
+#        BENCH_SUPPORT_ONLY=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -73,6 +77,12 @@ PYEOF
 $PY manage.py migrate --noinput -v 0
 $PY -m bench.setup --key "$KEY" --latency-ms 300
 
+if [ "${BENCH_SKIP_NUMBERING:-0}" != "1" ]; then
+  echo "== phone number -> operator on a generated plan of ${BENCH_NUMBERING_RANGES:-500000} ranges"
+  $PY -m bench.numbering --ranges "${BENCH_NUMBERING_RANGES:-500000}"
+  if [ "${BENCH_NUMBERING_ONLY:-0}" = "1" ]; then exit 0; fi
+fi
+
 # Opt-in: the cabinet's CSV export (rows/s, peak memory) and a month's report on BENCH_CABINET_PAYMENTS
 # payments (default 1,000,000; generate_payments fills them when present).
 if [ "${BENCH_CABINET:-0}" = "1" ]; then
@@ -98,6 +108,19 @@ print(f"  terminal API   : {signed['per_second']:8.1f} pay/s   p50 {signed['p50_
 print(f"  ratio API/view : {signed['per_second'] / plain['per_second']:.2f}   (target >= 0.33; goal 0.8)")
 print(f"  fixed {fixed['rate']:.0f}/s     : {fixed['per_second']:8.1f} pay/s   p50 {fixed['p50_ms']:6.1f} ms   p99 {fixed['p99_ms']:6.1f} ms   {fixed['statuses']}   (target p99 < 50 ms)")
 PYEOF
+fi
+
+# (d) The support console on a large table: cheque lookup and the first queue page over HTTP as the
+# support user (p99 target 50 ms), with the plans. After (a), so the API figures are not taken on 1,000,000 rows.
+if [ "${BENCH_SUPPORT:-1}" = "1" ]; then
+  echo "== (d) support console: cheque lookup and queue over HTTP as support, ${BENCH_SUPPORT_PAYMENTS:-1000000} payments"
+  $PY -m bench.support fill --payments "${BENCH_SUPPORT_PAYMENTS:-1000000}"
+  KIT_STAFF_2FA=0 .venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$PORT" -k gthread --workers "$WORKERS" --threads "$THREADS" \
+    --timeout 60 --log-level warning & PIDS+=($!)
+  wait_up "$PORT"
+  KIT_STAFF_2FA=0 $PY -m bench.support measure --port "$PORT" --requests "${BENCH_SUPPORT_REQUESTS:-500}"
+  kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true; unset 'PIDS[-1]'
+  if [ "${BENCH_SUPPORT_ONLY:-0}" = "1" ]; then exit 0; fi
 fi
 
 if [ "${BENCH_SKIP_SUBMIT:-0}" = "1" ]; then exit 0; fi

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from support.models import AuditEntry
+from support.models import ActionRequest, AuditEntry
 
 
 @admin.register(AuditEntry)
@@ -11,6 +11,24 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     search_fields = ["user__username", "payment__txn", "comment"]
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ActionRequest)
+class ActionRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests are made and decided only on the console's pages (four eyes, audited)."""
+
+    list_display = ["id", "created_at", "action", "payment", "amount", "requested_by", "state", "decided_by"]
+    list_filter = ["action", "state"]
+    search_fields = ["requested_by__username", "payment__txn", "comment"]
 
     def has_add_permission(self, request):
         return False

@@ -10,8 +10,9 @@ with the gateway's public key. SESSION is our attempt id, the idempotency key.
 Config params: SD, AP, OP (dealer, point, operator codes); key_serial (our key);
 peer_key_serial (the gateway's key: sent as ACCEPT_KEYS and required on replies; when
 absent, key_serial); key_name (our key id name, default the SD); hash "compatible"
-(MD5, the real format, default) or "modern" (SHA-256, ours). `secret` is the passphrase
-of an encrypted private key PEM.
+(MD5, hash id 1, the default) or "modern" (SHA-256, hash id 8 as the vendor's library
+defines it; ACCEPT_KEYS then carries "<serial>-sha256" to ask for a SHA-256 reply).
+`secret` is the passphrase of an encrypted private key PEM.
 """
 
 from __future__ import annotations

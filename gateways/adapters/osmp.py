@@ -4,11 +4,18 @@ Real: the legacy dealer request shape (`<request><auth/><client/><providers>` wi
 `checkPaymentRequisites` / `addOfflinePayment` / `getPaymentStatus` and `<payment id>`,
 `<from amount>` = cash, `<to amount service account>` = credited, `<receipt id date>`),
 the documented status ranges (-1 not registered, 0-59 pending, 60 success, >100 final
-failure), per-payment `result` / `fatal`, the result codes, and the RSA signature over the
-raw body in `X-Digital-Sign` / `X-Digital-Sign-Alg` (QIWI documents MD5withRSA and
-SHA1withRSA). Ours: `SHA256withRSA` (the default), no MD5-of-password `sign` attribute
-(replayable), and the reply signed the same way by the gateway (our simulator does; the
-real reply signature is not documented), checked before any field is trusted.
+failure), per-payment `result` / `fatal`, and the result codes.
+
+Authentication, per gateway (`params["auth"]`):
+- `md5` (the default): inside the document, `<auth login sign signAlg="MD5"/>` with `sign`
+  the hex MD5 of the password the gateway issued, as the public xmlgate clients send it.
+  The sign is a replayable credential: it is masked in the stored exchanges like the password.
+- `rsa`: QIWI's newer top-up protocol's RSA signature over the raw body in `X-Digital-Sign`
+  / `X-Digital-Sign-Alg` (QIWI documents MD5withRSA and SHA1withRSA; `SHA256withRSA`, our
+  default there, is ours).
+Replies: in `rsa` mode they must carry the gateway's signature the same way (ours: the real
+reply signature is not documented); in `md5` mode a reply is checked the same way when we
+hold the gateway's public key, else trusted as the real xmlgate's is, by its TLS channel.
 
 Our attempt id is `payment/@id` and `receipt/@id`: the gateway's idempotency key. The same
 id with the same parameters returns the stored payment; with other parameters, 215.
@@ -16,18 +23,20 @@ id with the same parameters returns the stored payment; with other parameters, 2
 
 from __future__ import annotations
 
+import hashlib
 import re
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 from defusedxml.ElementTree import fromstring as parse_xml
 
-from .base import Adapter, Exchange, Order, Outcome, Result, SignedExchange, not_registered
+from .base import KEYS_MISSING, Adapter, Exchange, Order, Outcome, Result, SignedExchange, not_registered
 
 MSK = ZoneInfo("Europe/Moscow")
 PATH = "xmlutf.jsp"  # the UTF-8 variant of xmlgate (`term2/xmlutf.jsp` upstream)
 ALGS = {"SHA256withRSA": "sha256", "SHA1withRSA": "sha1"}
 SIGN_HEADER, ALG_HEADER = "X-Digital-Sign", "X-Digital-Sign-Alg"
+AUTH_MD5, AUTH_RSA = "md5", "rsa"
 XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 
 # Request-level `response/@result` (QIWI's documented request-level codes): the request as a whole was not processed.
@@ -87,7 +96,10 @@ class OsmpAdapter(SignedExchange, Adapter):
     def build(self, operation: str, order: Order) -> bytes:
         p = self.config.params
         root = ET.Element("request")
-        ET.SubElement(root, "auth", login=p.get("login", ""), signAlg=self._alg())
+        if self._auth() == AUTH_RSA:
+            ET.SubElement(root, "auth", login=p.get("login", ""), signAlg=self._alg())
+        else:
+            ET.SubElement(root, "auth", login=p.get("login", ""), sign=self._password_sign(), signAlg="MD5")
         ET.SubElement(root, "client", terminal=str(p.get("terminal_id", "")), software="KIT",
                       serial=order.terminal or "", timezone="GMT+03")
         op = ET.SubElement(ET.SubElement(root, "providers"), operation)
@@ -108,22 +120,45 @@ class OsmpAdapter(SignedExchange, Adapter):
         alg = self.config.params.get("sign_alg", "SHA256withRSA")
         return alg if alg in ALGS else "SHA256withRSA"
 
+    def _auth(self) -> str:
+        return self.config.params.get("auth") or AUTH_MD5
+
+    def _password_sign(self) -> str:
+        # The protocol's own credential format; TLS and the gateway's IP list carry the security.
+        return hashlib.md5(self.config.secret.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+    def mask(self, text: str) -> str:
+        text = super().mask(text)
+        return text.replace(self._password_sign(), "***") if self.config.secret else text
+
+    def _credentials_missing(self) -> Result | None:
+        auth = self._auth()
+        if auth == AUTH_RSA:
+            return self.keys_missing()
+        if auth != AUTH_MD5:
+            return Result(Outcome.CONFIG, "config", f"auth must be {AUTH_MD5} or {AUTH_RSA}, not {auth!r}")
+        if not self.config.secret or not self.config.params.get("login"):
+            return Result(Outcome.CONFIG, KEYS_MISSING, "the dealer login or the password the gateway issued is not set")
+        return None
+
     def _call(self, op: str, operation: str, order: Order) -> Result:
-        missing = self.keys_missing()
+        missing = self._credentials_missing()
         if missing:
             return missing
         body = self.build(operation, order)
-        alg = self._alg()
-        headers = {"Content-Type": "text/xml; charset=utf-8", ALG_HEADER: alg,
-                   SIGN_HEADER: self.body_signature(body, ALGS[alg])}
+        headers = {"Content-Type": "text/xml; charset=utf-8"}
+        if self._auth() == AUTH_RSA:
+            alg = self._alg()
+            headers.update({ALG_HEADER: alg, SIGN_HEADER: self.body_signature(body, ALGS[alg])})
         response, failure, ex = self.send(op, "POST", f"{self.config.base_url}/{PATH}", content=body,
                                           headers=headers)
         if failure:
             return failure
-        untrusted = self.reply_trusted(response.headers.get(SIGN_HEADER, ""), response.content, ex,
-                                       ALGS.get(response.headers.get(ALG_HEADER, ""), ""))
-        if untrusted:
-            return untrusted
+        if self._auth() == AUTH_RSA or self.config.peer_public_key_pem:
+            untrusted = self.reply_trusted(response.headers.get(SIGN_HEADER, ""), response.content, ex,
+                                           ALGS.get(response.headers.get(ALG_HEADER, ""), ""))
+            if untrusted:
+                return untrusted
         try:
             root = parse_xml(response.content)
         except (ET.ParseError, ValueError):  # defusedxml refusals are ValueErrors

@@ -5,10 +5,17 @@ registered, 50 accepted / 52 crediting (pending), 60 success, 150 declined. The 
 `payment/@id` with the same parameters returns the stored payment; with other parameters,
 result 215. Request-level errors: 150 (auth: login, key or signature), 300 (anything it
 cannot parse). Replies are signed with the simulator's own key (our addition).
+
+Authentication as configured (`params["auth"]`): `md5` (the default, as the public xmlgate
+clients do it) wants `<auth login sign signAlg="MD5"/>` with `sign` the hex MD5 of the
+password the simulator issued; `rsa` wants `X-Digital-Sign` over the raw body, verified with
+our public key. Either way only what the simulated gateway itself holds is consulted.
 """
 
 import base64
 import binascii
+import hashlib
+import hmac
 from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree as ET
 
@@ -67,18 +74,33 @@ def _verify(sim, request) -> None:
         raise Refused(150, "signature does not verify")
 
 
+def _verify_password_sign(sim, auth: ET.Element | None) -> None:
+    """The in-document credential: sign = hex MD5 of the password this gateway issued."""
+    issued = str(sim.params.get("password") or "")
+    sign = (auth.get("sign") if auth is not None else None) or ""
+    alg = (auth.get("signAlg") if auth is not None else None) or ""
+    expected = hashlib.md5(issued.encode("utf-8"), usedforsecurity=False).hexdigest()
+    if not (issued and alg.upper() == "MD5" and hmac.compare_digest(sign.lower().encode(), expected.encode())):
+        raise Refused(150, "login or sign does not match")
+
+
 @csrf_exempt
 def xmlgate(request):
     sim = state(CODE)
     if request.method != "POST":
         return _request_error(sim, 300, "POST an XML request")
+    auth_mode = sim.params.get("auth") or "md5"
     try:
-        _verify(sim, request)
+        if auth_mode == "rsa":
+            _verify(sim, request)
         root = parse_xml(request.body)
-        login = (root.find("auth").get("login") if root.find("auth") is not None else None) or ""
+        auth = root.find("auth")
+        login = (auth.get("login") if auth is not None else None) or ""
         expected = sim.params.get("login")
         if expected and login != expected:
             raise Refused(150, "unknown login")
+        if auth_mode != "rsa":
+            _verify_password_sign(sim, auth)
         ops = root.find("providers")
         op = ops[0] if ops is not None and len(ops) else None
         if op is None or op.tag not in OPERATIONS:

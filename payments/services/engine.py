@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dealers.models import LedgerEntry
-from dealers.services import ledger_post
+from dealers.services import ledger_post, reward_accrue_for_payment
 from gateways.adapters.base import Order, Outcome, Result
 from gateways.models import Route
 
@@ -44,7 +44,7 @@ def attempt_create(*, payment: Payment, route: Route) -> Attempt:
         try:
             with transaction.atomic():
                 return Attempt.objects.create(payment=payment, gateway=route.gateway, attempt_id=new_attempt_id(),
-                                              remote_id=route.remote_id)
+                                              remote_id=route.remote_id, round=payment.round)
         except IntegrityError:
             continue
     raise RuntimeError("could not draw a unique attempt id")
@@ -76,8 +76,13 @@ def attempt_fill(attempt: Attempt, result: Result, *, close: bool, extra_ms: int
 
 
 def attempt_history(payment: Payment) -> list[tuple[int, str, str]]:
-    """(gateway_id, state, outcome) of each of the payment's attempts, in one query."""
-    return list(payment.attempts.values_list("gateway_id", "state", "outcome"))
+    """(gateway_id, state, outcome) of each attempt of the payment's current round, in one query.
+
+    Earlier rounds ended before support resent the payment: their declines and retries are
+    history, not a reason to skip a gateway now. An open attempt is always closed before a
+    round ends (a payment is resent only from `failed`).
+    """
+    return list(payment.attempts.filter(round=payment.round).values_list("gateway_id", "state", "outcome"))
 
 
 def declined_gateways(payment: Payment, history: list | None = None) -> set[int]:
@@ -86,7 +91,8 @@ def declined_gateways(payment: Payment, history: list | None = None) -> set[int]
 
 
 def retries_at(payment: Payment, gateway_id: int) -> int:
-    return payment.attempts.filter(gateway_id=gateway_id, state=CLOSED, outcome=Outcome.RETRY).count()
+    return payment.attempts.filter(gateway_id=gateway_id, state=CLOSED, outcome=Outcome.RETRY,
+                                   round=payment.round).count()
 
 
 def exhausted_gateways(payment: Payment, history: list | None = None) -> set[int]:
@@ -155,8 +161,12 @@ def set_reason(payment: Payment, reason: str, *, actor: str, detail: dict | None
 
 # --- endings ----------------------------------------------------------------------------
 def succeed(payment: Payment, *, actor: str, detail: dict) -> bool:
-    return payment_transition(payment=payment, to=Status.SUCCEEDED, actor=actor, reason="", detail=detail,
-                              next_try_at=None, leased_until=None)
+    """Succeed, and write the reward shares of the dealer chain in the same transaction (no dealer row locked)."""
+    if not payment_transition(payment=payment, to=Status.SUCCEEDED, actor=actor, reason="", detail=detail,
+                              next_try_at=None, leased_until=None):
+        return False
+    reward_accrue_for_payment(payment=payment)
+    return True
 
 
 def fail(payment: Payment, *, reason: str, actor: str, detail: dict) -> bool:

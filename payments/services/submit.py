@@ -117,7 +117,7 @@ def _pick(payment: Payment, history: list, *, actor: str) -> Route | None:
         engine.set_reason(payment, Reason.NO_GATEWAY_AVAILABLE, actor=actor)
         engine.schedule(payment, at=choice.wait_until, task_name="submit")
         return None
-    last = payment.attempts.filter(outcome=Outcome.DECLINED).select_related("gateway").last()
+    last = payment.attempts.filter(outcome=Outcome.DECLINED, round=payment.round).select_related("gateway").last()
     detail = {"gateway": last.gateway.code, "code": last.result_code, "message": last.message} if last else {}
     engine.fail(payment, reason=engine.no_route_reason(payment), actor=actor, detail=detail)
     return None

@@ -13,9 +13,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.PROCESSING: frozenset({S.SUCCEEDED, S.FAILED, S.ACCEPTED}),
     # A corrected payment is resent (support); a failed one may also be written off.
     S.FAILED: frozenset({S.ACCEPTED, S.HELD, S.CANCELLED}),
-    S.SUCCEEDED: frozenset(),
+    # Reversed by hand (sent to a wrong number, and the gateway agreed to reverse it).
+    S.SUCCEEDED: frozenset({S.CANCELLED}),
     S.CANCELLED: frozenset(),
 }
+# Final for the engine: only a person moves a payment out of these (resend, reverse).
 FINAL = frozenset({S.SUCCEEDED, S.FAILED, S.CANCELLED})
 
 
@@ -49,7 +51,7 @@ def payment_transition(*, payment: Payment, to: str, actor: str, reason: str = "
     return True
 
 
-def payment_note(*, payment: Payment, actor: str, reason: str, detail: dict | None = None) -> Event:
-    """An event without a state change (a gateway switch, a poll result) for the timeline."""
+def payment_note(*, payment: Payment, actor: str, reason: str, detail: dict | None = None, user=None) -> Event:
+    """An event without a state change (a gateway switch, a poll result, a request) for the timeline."""
     return Event.objects.create(payment=payment, from_status=payment.status, to_status=payment.status,
-                                reason=reason, actor=actor, detail=detail or {})
+                                reason=reason, actor=actor, user=user, detail=detail or {})

@@ -4,7 +4,20 @@ Kept beside terminals/api/lookups.py; openapi.py merges them into SCHEMA.
 """
 
 from ..errors import Code
-from .openapi import AMOUNT, BLOCKED, CONFIG, INVALID, SIGNED, SIGNED_ERRORS, _error_response, _json, _ref
+from .openapi import (
+    AMOUNT,
+    BLOCKED,
+    CONFIG,
+    INVALID,
+    PAYMENT_IN,
+    POSITIVE_AMOUNT,
+    SIGNED,
+    SIGNED_ERRORS,
+    _error_response,
+    _json,
+    _ref,
+    _text,
+)
 
 PHONE = {
     "type": "object",
@@ -24,11 +37,10 @@ CHECK_IN = {
     "type": "object",
     "required": ["provider", "account", "amount"],
     "properties": {
-        "provider": {"type": "string", "maxLength": 64, "example": "mts"},
-        "account": {"type": "string", "maxLength": 64, "example": "9161234567"},
-        "amount": AMOUNT,
-        "fields": {"type": "object", "maxProperties": 32,
-                   "additionalProperties": {"type": "string", "maxLength": 255}},
+        "provider": _text(64, example="mts"),
+        "account": _text(64, example="9161234567"),
+        "amount": {**POSITIVE_AMOUNT, "description": "The cash the customer means to pay; greater than zero."},
+        "fields": PAYMENT_IN["properties"]["fields"],
     },
 }
 
@@ -60,8 +72,11 @@ LOOKUP_PATHS = {
         "operationId": "getPhone",
         "security": SIGNED,
         "parameters": [{"name": "number", "in": "path", "required": True,
-                        "schema": {"type": "string", "example": "+79161234567"},
-                        "description": "+79161234567, 89161234567 or 9161234567."}],
+                        "schema": {"type": "string", "example": "+79161234567",
+                                   "pattern": r"^(\+7|8|7)? ?\(?9[0-9]{2}\)? ?[0-9]{3}-?[0-9]{2}-?[0-9]{2}$"},
+                        "description": "+79161234567, 89161234567 or 9161234567, also written as "
+                                       "+7 (916) 123-45-67. The server ignores spaces, brackets and dashes "
+                                       "anywhere in up to 32 characters."}],
         "responses": {
             "200": _json(_ref("Phone"), "Known number."),
             **INVALID,

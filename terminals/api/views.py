@@ -10,6 +10,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseNotModified
 from django.views.decorators.csrf import csrf_exempt
 
+from alerts.services import alerts_from_heartbeat
 from payments.errors import TxnConflict
 from payments.services import payment_accept
 
@@ -170,6 +171,7 @@ def _etag_matches(header: str, etag: str) -> bool:
 def heartbeat(request, terminal):
     state = parse.heartbeat(parse.json_body(request))
     heartbeat_record(terminal=terminal, **state)
+    alerts_from_heartbeat(terminal=terminal, content=parse.json_body(request))
     return render.ok({
         "server_time": render.server_time(),
         "config_version": selectors.terminal_config(terminal)["config_version"],

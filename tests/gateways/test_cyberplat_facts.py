@@ -104,3 +104,52 @@ def test_c5_the_adapter_asks_for_a_sha256_reply_in_modern_mode(mode, accept):
                   credited=Decimal("1.00"), paid_at=datetime(2026, 1, 1, tzinfo=UTC))
     assert dict(adapter.fields("check", order))["ACCEPT_KEYS"] == accept
     assert dict(adapter.fields("status", order))["ACCEPT_KEYS"] == accept
+
+
+def _with_empty_lines(body: bytes) -> bytes:
+    return body + b"COMMENT=\r\nTERM_ID=\r\nACCOUNT=\r\n"
+
+
+C7 = [
+    # (the body as a real client lays it out, from our encoded fields; ends with CRLF)
+    ("with a final CRLF", lambda body: body, True),
+    ("without a final CRLF", lambda body: body[:-2], False),
+    ("with empty KEY= lines", _with_empty_lines, True),
+    ("with empty KEY= lines and no final CRLF", lambda body: _with_empty_lines(body)[:-2], False),
+]
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+@pytest.mark.parametrize("layout, lay_out, final_crlf", C7, ids=[c[0] for c in C7])
+def test_c7_the_simulator_takes_every_body_layout_real_clients_send_by_post_and_by_get(
+        client, gateway, method, layout, lay_out, final_crlf):  # noqa: F811
+    from gateways import ipriv
+
+    from .test_cyberplat_simulator import URL, form
+
+    body = lay_out(ipriv.body_encode(fields()))
+    assert body.endswith(b"\r\n") is final_crlf
+    doc = ipriv.sign(body, private_pem=gateway.private_key, serial=700042)
+    if method == "POST":
+        response = client.post(URL + "mt_pay_check.cgi", data=form(doc), content_type="application/x-www-form-urlencoded")
+    else:
+        response = client.get(URL + "mt_pay_check.cgi?" + form(doc).decode())
+    reply = answer(response, gateway)
+    assert (reply["ERROR"], reply["RESULT"], reply["SESSION"]) == ("0", "0", "777000001")
+    booked = SimRecord.objects.get(code="cyberplat", key="777000001")
+    assert (booked.state, booked.account, booked.amount, booked.amount_all) == (
+        "checked", "9161234567", Decimal("98.00"), Decimal("100.00"))
+
+
+def test_c7_a_body_without_a_final_crlf_is_signed_as_sent_and_read_back_whole(gateway):  # noqa: F811
+    from gateways import ipriv
+
+    body = b"SESSION=1\r\nNUMBER=9161234567"
+    doc = ipriv.sign(body, private_pem=gateway.private_key, serial=700042)
+    assert b"NUMBER=9161234567\r\nEND\r\n" in doc
+    from gateways.simulators.models import SimulatorState
+
+    ours = SimulatorState.objects.get(code="cyberplat").peer_public_key  # our public key, as the simulator holds it
+    parsed = ipriv.verify(doc, public_pem=ours, serial=700042)
+    assert parsed.body == body
+    assert ipriv.body_decode(parsed.body) == {"SESSION": "1", "NUMBER": "9161234567"}

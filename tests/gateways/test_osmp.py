@@ -29,9 +29,16 @@ def order(account="9031234567", attempt="500000000001", credited="98.00", amount
 
 
 @pytest.fixture
-def gw(db):
+def auth():
+    """How we authenticate at the gateway (and it checks): md5 by default; tests of the
+    RSA signature parametrize it to "rsa"."""
+    return "md5"
+
+
+@pytest.fixture
+def gw(db, auth):
     """The demo's OSMP gateway, without the rest of the demo world (faster)."""
-    params = {"terminal_id": "7000101", "login": "kit-demo"}
+    params = {"terminal_id": "7000101", "login": "kit-demo", "auth": auth}
     gateway = Gateway.objects.create(code="osmp", name="OSMP", protocol="osmp", params=params,
                                      base_url="http://testserver/sim/osmp/", secret="demo-osmp-password")
     simulator_provision(gateway=gateway, sim_params=params)
@@ -58,12 +65,13 @@ def test_an_ordinary_account_is_checked_paid_and_shown_paid(osmp):
     assert (rec.amount, rec.amount_all) == (Decimal("98.00"), Decimal("100.00"))
 
 
+@pytest.mark.parametrize("auth", ["rsa"])
 def test_request_carries_our_attempt_id_as_payment_and_receipt_id_and_is_signed(osmp, gw):
     body = osmp.build("addOfflinePayment", order())
     assert b'<payment id="500000000001">' in body and b'<receipt id="500000000001"' in body
     assert b'<from currency="643" amount="100.00"' in body
     assert b'<to currency="643" service="2" amount="98.00" account="9031234567"' in body
-    assert b"sign=" not in body  # no MD5-of-password: replayable
+    assert b'<auth login="kit-demo" signAlg="SHA256withRSA" />' in body  # the header signs, no password
 
 
 def test_0001_pay_is_declined_definitively_and_status_says_so(osmp):
@@ -124,6 +132,7 @@ def test_the_same_id_with_other_parameters_is_215_config(osmp):
     assert accepted("osmp").get().amount == Decimal("98.00")
 
 
+@pytest.mark.parametrize("auth", ["rsa"])
 def test_a_request_signed_with_another_key_is_refused_with_150(gw):
     forged = adapter_for(gw, config=dataclasses.replace(adapter_for(gw).config, private_key_pem=keys.rsa_generate()[0]))
     result = forged.pay(order())
@@ -131,6 +140,7 @@ def test_a_request_signed_with_another_key_is_refused_with_150(gw):
     assert not accepted("osmp").exists()
 
 
+@pytest.mark.parametrize("auth", ["rsa"])
 def test_a_tampered_body_is_refused(client, gw, osmp):
     body = osmp.build("addOfflinePayment", order())
     sign = base64.b64encode(rsa_sign(gw.private_key, body)).decode()
@@ -140,6 +150,7 @@ def test_a_tampered_body_is_refused(client, gw, osmp):
     assert not accepted("osmp").exists()
 
 
+@pytest.mark.parametrize("auth", ["rsa"])
 def test_an_unsigned_request_is_refused(client, osmp):
     resp = client.post("/sim/osmp/xmlutf.jsp", osmp.build("addOfflinePayment", order()), content_type="text/xml")
     assert b'result="150"' in resp.content and not accepted("osmp").exists()
@@ -153,6 +164,7 @@ GARBAGE = [
 ]
 
 
+@pytest.mark.parametrize("auth", ["rsa"])
 @pytest.mark.parametrize("garbage", GARBAGE)
 def test_signed_garbage_gets_the_format_error_never_a_500(client, gw, garbage):
     sign = base64.b64encode(rsa_sign(gw.private_key, garbage)).decode()
@@ -174,6 +186,7 @@ def test_a_reply_with_a_bad_signature_is_not_trusted(gw):
     assert wrong.status(o).outcome == Outcome.UNKNOWN
 
 
+@pytest.mark.parametrize("auth", ["rsa"])
 def test_a_gateway_without_keys_is_config_and_sends_nothing(gw):
     adapter = adapter_for(gw)
     bare = type(adapter)(dataclasses.replace(adapter.config, private_key_pem=""), client=adapter.client)
@@ -219,7 +232,7 @@ def scripted(reply: bytes):
 
     from gateways.adapters.base import GatewayConfig
 
-    config = GatewayConfig(code="osmp", base_url="http://osmp.test", params={"login": "x"},
+    config = GatewayConfig(code="osmp", base_url="http://osmp.test", params={"login": "x"}, secret="x-password",
                            private_key_pem=ours[0], peer_public_key_pem=theirs[1])
     return osmp_adapter.OsmpAdapter(config, client=httpx.Client(transport=httpx.MockTransport(handler)))
 

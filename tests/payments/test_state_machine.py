@@ -1,5 +1,6 @@
 """A Hypothesis state machine drives acceptance, gateway replies, submissions, polls, dead workers,
-sweeps and top-ups in random orders; after every step nothing is illegal, doubled or lost."""
+sweeps, top-ups and the operators' actions (resend, correct, cancel, reverse, resolve) in random
+orders; after every step nothing is illegal, doubled or lost."""
 
 import itertools
 from decimal import Decimal
@@ -31,14 +32,23 @@ class WorkerKilled(BaseException):
 
 
 def test_random_interleavings_keep_every_invariant(engine, monkeypatch):
+    from django.contrib.auth import get_user_model
+
     from dealers.services import dealer_create, dealer_topup
     from gateways.models import Gateway, GatewayHealth
-    from payments.models import Payment
+    from payments.errors import ActionRefused
+    from payments.models import Attempt, Payment
     from payments.services import submit as submit_mod
+    from payments.services.cancel import payment_cancel
+    from payments.services.correct import payment_correct
     from payments.services.poll import payment_poll
+    from payments.services.resend import payment_resend
+    from payments.services.resolve import payment_resolve
+    from payments.services.reverse import payment_reverse
     from terminals.models import Terminal
 
     real_record = submit_mod._record
+    operator = get_user_model().objects.get(username="senior")
 
     class Engine(RuleBasedStateMachine):
         def __init__(self):
@@ -51,6 +61,17 @@ def test_random_interleavings_keep_every_invariant(engine, monkeypatch):
             dealer_topup(dealer=self.dealer, amount=Decimal("500.00"))
             self.terminal = Terminal.objects.create(number=f"77{n:04d}", dealer=self.dealer)
             self.payments: list[int] = []
+            # --- dealer money (issue 17): a reward rate for the root, a sub-agent to transfer to ---
+            from datetime import timedelta
+
+            from dealers.services import agent_create
+            from providers.models import RewardRule
+
+            RewardRule.objects.get_or_create(provider=engine.provider, dealer=None, defaults={
+                "percent": Decimal("1.500"), "fixed": Decimal("0.10"),
+                "valid_from": engine.clock.now() - timedelta(days=1)})
+            self.agent = agent_create(parent=self.dealer, name=f"SM agent {n}")
+            # --- end dealer money ---
 
         @rule(amount=st.sampled_from(["10.00", "99.99", "250.00"]), suffix=st.integers(0, 9999))
         def accept(self, amount, suffix):
@@ -113,6 +134,87 @@ def test_random_interleavings_keep_every_invariant(engine, monkeypatch):
         @rule(amount=st.sampled_from(["50.00", "300.00"]))
         def topup(self, amount):
             dealer_topup(dealer=self.dealer, amount=Decimal(amount))
+
+        # --- operators (each refused, with nothing changed, when the payment's state does not allow it)
+        def _pid(self, i):
+            return self.payments[i % len(self.payments)]
+
+        def _operator(self, action, **kw):
+            try:
+                action(user=operator, comment="state machine", **kw)
+            except ActionRefused:
+                pass
+
+        @precondition(lambda self: self.payments)
+        @rule(i=st.integers(0, 100))
+        def resend(self, i):
+            self._operator(payment_resend, payment_id=self._pid(i))
+
+        @precondition(lambda self: self.payments)
+        @rule(i=st.integers(0, 100), suffix=st.integers(0, 9999))
+        def correct(self, i, suffix):
+            self._operator(payment_correct, payment_id=self._pid(i), account=f"926000{suffix:04d}")
+
+        @precondition(lambda self: self.payments)
+        @rule(i=st.integers(0, 100))
+        def cancel(self, i):
+            self._operator(payment_cancel, payment_id=self._pid(i))
+
+        @precondition(lambda self: self.payments)
+        @rule(i=st.integers(0, 100))
+        def reverse(self, i):
+            self._operator(payment_reverse, payment_id=self._pid(i), reference="REV")
+
+        @precondition(lambda self: self.payments)
+        @rule(i=st.integers(0, 100))
+        def resolve(self, i):
+            """Support phones the gateway: the truth is in its book (paid or not)."""
+            pid = self._pid(i)
+            attempt = Attempt.objects.filter(payment_id=pid, state="open").select_related("gateway").last()
+            booked = attempt is not None and (attempt.gateway.code, attempt.attempt_id) in engine.book.paid
+            self._operator(payment_resolve, payment_id=pid, reference="PHONE",
+                           outcome="succeeded" if booked else "failed")
+
+        # --- dealer money (issue 17): reward settlement, transfers, top-up requests ---
+        @rule(runs=st.integers(1, 2))
+        def settle_rewards(self, runs):
+            from dealers.services import rewards_settle
+
+            for _ in range(runs):
+                rewards_settle()
+
+        @rule(direction=st.sampled_from(["to", "from"]), amount=st.sampled_from(["50.00", "300.00", "700.00"]))
+        def transfer(self, direction, amount):
+            import uuid
+
+            from dealers.services import DealerError, transfer_make
+
+            try:
+                transfer_make(dealer=self.dealer, agent_id=self.agent.pk, amount=amount, direction=direction,
+                              key=uuid.uuid4())
+            except DealerError as exc:
+                assert exc.code == "insufficient_balance", exc.code
+
+        @rule(amount=st.sampled_from(["40.00", "250.00"]), twice=st.booleans(), agent=st.booleans())
+        def topup_request(self, amount, twice, agent):
+            import uuid
+            from datetime import date
+
+            from django.contrib.auth import get_user_model
+
+            from dealers.services import topup_request_confirm, topup_request_create
+
+            dealer = self.agent if agent else self.dealer
+            req = topup_request_create(dealer=dealer, amount=amount, paid_on=date(2026, 11, 30), order_number="1",
+                                       key=uuid.uuid4())
+            admin = get_user_model().objects.get(username="admin")
+            for _ in range(2 if twice else 1):
+                topup_request_confirm(request_id=req.pk, by=admin)
+
+        @invariant()
+        def dealer_money_adds_up(self):
+            invariants.assert_dealer_money([self.dealer.pk, self.agent.pk])
+        # --- end dealer money ---
 
         @invariant()
         def nothing_illegal_doubled_or_lost(self):

@@ -240,3 +240,27 @@ def test_the_kiosk_client_gives_up_after_its_retries_and_returns_the_503(kiosk, 
         response = kiosk.post_payment(payment(txn="1"))
     assert_unavailable(response)
     assert waits == [2, 2, 2]
+
+
+# -- integers as JSON Schema counts them (found by the Schemathesis run) -----------------------
+
+def test_an_integer_written_with_a_zero_fraction_is_taken_as_that_integer(kiosk, terminal):
+    from terminals.models import TerminalState
+
+    response = kiosk.heartbeat({"devices": {"printer": {"paper_mm": 80.0}}, "cash": {"notes": 120.0, "amount": "1.00"}})
+    assert response.status_code == 200
+    live = TerminalState.objects.get(terminal=terminal)
+    assert (live.cash_notes, live.devices) == (120, {"printer": {"paper_mm": 80}})
+    assert type(live.devices["printer"]["paper_mm"]) is int
+
+
+@pytest.mark.parametrize("doc, field", [
+    ({"cash": {"notes": 120.5}}, "cash.notes"),
+    ({"cash": {"notes": 1e30}}, "cash.notes"),
+    ({"devices": {"printer": {"paper_mm": 80.5}}}, "devices"),
+    ({"devices": {"printer": {"paper_mm": 1e13}}}, "devices"),
+])
+def test_a_number_with_a_fraction_or_out_of_range_where_an_integer_is_wanted_is_400_invalid(kiosk, doc, field):
+    response = kiosk.heartbeat(doc)
+    assert (response.status_code, code_of(response)) == (400, "invalid")
+    assert field in response.json()["error"]["fields"]

@@ -55,3 +55,24 @@ def test_a_payment_answer_matches_the_schema(kiosk, schema):
     OAS31Validator(resolver_schema).validate(body)
     config_schema = {**schema["components"]["schemas"]["Config"], "components": schema["components"]}
     OAS31Validator(config_schema).validate(kiosk.config().json())
+
+
+PHONE_SPELLINGS = [
+    # (a number as a kiosk may send it, admitted by the schema's pattern)
+    ("+79161234567", True), ("89161234567", True), ("79161234567", True), ("9161234567", True),
+    ("+7 (916) 123-45-67", True), ("8 916 1234567", True),
+    ("+7916123456", False), ("4951234567", False), ("+7-916-123-45-67x", False),
+]
+
+
+@pytest.mark.parametrize("number, admitted", PHONE_SPELLINGS)
+def test_the_phone_pattern_admits_only_numbers_the_server_reads(number, admitted):
+    import re
+
+    from providers.selectors import phone_normalize
+    from terminals.api.openapi import SCHEMA
+
+    pattern = SCHEMA["paths"]["/phone/{number}"]["get"]["parameters"][0]["schema"]["pattern"]
+    assert bool(re.search(pattern, number)) is admitted
+    if admitted:
+        assert phone_normalize(number) == "9161234567"
