@@ -150,3 +150,30 @@ def test_an_escalation_to_a_gateway_is_a_step_with_the_gateway_time_and_referenc
     step = Step.objects.get(claim=claim, kind="escalated")
     assert (step.gateway.code, step.reference, step.happened_at, step.comment) == (
         "cyberplat", "CP-4711", msk(2026, 3, 14, 11, 0), "запрос в CyberPlat")
+
+
+def test_credited_once_the_console_resolved_the_payment_as_succeeded(client, register, make_payment, senior_user,
+                                                                      support_user):
+    from gateways.models import Gateway
+    from payments.models import Attempt, Payment
+    from payments.services.resolve import payment_resolve
+
+    payment = make_payment("1001", "300.00", status="processing")
+    attempt = Attempt.objects.create(payment=payment, gateway=Gateway.objects.get(code="cyberplat"),
+                                     attempt_id="900000000000000001", outcome="unknown")
+    Attempt.objects.filter(pk=attempt.pk).update(started_at=timezone.now() - timedelta(hours=2))
+    claim = register(payment)
+    claim_transition(claim=claim, to="investigating", user=support_user, comment="ждём шлюз")
+    with pytest.raises(ClaimError) as err:
+        claim_transition(claim=claim, to="resolved", user=support_user, comment="x", outcome="credited", answer="a")
+    assert err.value.code == Code.OUTCOME_CONTRADICTS_PAYMENT
+
+    payment_resolve(payment_id=payment.pk, user=senior_user, comment="CyberPlat подтвердил по телефону",
+                    outcome="succeeded", reference="CP-123")
+    assert Payment.objects.get(pk=payment.pk).status == "succeeded"
+    claim = claim_transition(claim=claim, to="resolved", user=support_user, comment="зачислено",
+                             outcome="credited", answer="Платёж зачислен на ваш счёт.")
+    assert (claim.status, claim.outcome) == ("resolved", "credited")
+    client.force_login(support_user)
+    page = client.get(f"/support/claims/{claim.number}/").content.decode()
+    assert "<td>resolve</td><td>senior</td><td>CyberPlat подтвердил по телефону</td>" in page
