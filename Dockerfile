@@ -5,7 +5,7 @@ WORKDIR /app
 COPY pyproject.toml ./
 RUN pip install --no-cache-dir . && rm -rf build
 COPY . .
-RUN useradd --system kit && mkdir -p var && chown kit var
+RUN useradd --system kit && mkdir -p var/private && chown -R kit var
 USER kit
 EXPOSE 8000
 CMD ["gunicorn", "kit.wsgi", "-b", "0.0.0.0:8000", "-k", "gthread", "--workers", "2", "--threads", "16"]

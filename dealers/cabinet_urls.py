@@ -3,6 +3,8 @@
 
 from django.urls import include, path
 
+from claims import cabinet as claims_cabinet
+
 from .cabinet import agents, money, statements, terminals, views
 
 app_name = "cabinet"
@@ -22,6 +24,8 @@ urlpatterns: list = [
     path("exports/<int:pk>/", money.export_detail, name="export"),
     path("exports/<int:pk>/download/", money.export_download, name="export_download"),
     path("account/", views.account, name="account"),
+    path("claims/", claims_cabinet.claim_list, name="claims"),
+    path("claims/<int:pk>/", claims_cabinet.claim_detail, name="claim"),
     path("alerts/", include("alerts.cabinet_urls")),
     path("", include("screens.cabinet_urls")),
     # Sub-agents, transfers, thresholds (dealers/cabinet/agents.py)

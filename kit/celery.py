@@ -84,6 +84,11 @@ app.conf.beat_schedule["dealers-rebuild-aggregates"] = {
 app.conf.beat_schedule["alerts-sweep"] = {
     "task": "alerts.tasks.sweep", "schedule": 60.0, "options": {"expires": 60}}
 
+# Claims: overdue ones marked and senior support e-mailed (once per claim per day), hourly.
+app.conf.beat_schedule["claims-mark-overdue"] = {
+    "task": "claims.tasks.mark_overdue", "schedule": crontab(minute=7), "options": {"expires": 3600}}
+
+
 # The payment sweeper (payments/services/sweep.py): every KIT_SWEEP_SECONDS it puts due
 # payments back on the broker (backoffs, status polls, lost messages, dead workers' open
 # attempts, held payments whose cause passed). Read once Django's settings are loaded.

@@ -54,6 +54,8 @@ def config(level: str = "INFO") -> dict:
         "loggers": {
             "httpx": {"level": "WARNING"},
             "httpcore": {"level": "WARNING"},
+            # fpdf2's font subsetting (claim PDFs) logs every glyph list at INFO.
+            "fontTools": {"level": "WARNING"},
             "gunicorn.error": {"handlers": ["console"], "level": level, "propagate": False},
             # A line per request is noise in development; a proxy in front keeps its own access log.
             "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kit.nav.navigation",
+                "claims.context.overdue_banner",
             ],
         },
     },
@@ -214,6 +215,29 @@ KIT_REWARD_SETTLE_SECONDS = env.float("KIT_REWARD_SETTLE_SECONDS", default=3600.
 KIT_BALANCE_ALERT_SECONDS = env.float("KIT_BALANCE_ALERT_SECONDS", default=60.0)
 # /checks: a definite answer (ok true/false) is reused this long per provider + account + amount.
 KIT_CHECK_CACHE_SECONDS = env.int("KIT_CHECK_CACHE_SECONDS", default=60)
+# --- claims (claims/) ----------------------------------------------------------------------
+# The answer is due KIT_CLAIM_DAYS calendar days after receipt, counted in the company's time zone.
+KIT_CLAIM_DAYS = env.int("KIT_CLAIM_DAYS", default=10)
+KIT_CLAIM_TIME_ZONE = env("KIT_CLAIM_TIME_ZONE", default=env("TIME_ZONE", default="Europe/Moscow"))
+# Cheque scans: at most this many bytes, kept under this root, which no URL serves.
+KIT_CLAIM_SCAN_MAX_BYTES = env.int("KIT_CLAIM_SCAN_MAX_BYTES", default=5 * 1024 * 1024)
+KIT_PRIVATE_ROOT = env("KIT_PRIVATE_ROOT", default=str(VAR_DIR / "private"))
+# The privacy notice the claim form shows; each claim stores the version it was shown.
+KIT_PRIVACY_NOTICE_VERSION = env("KIT_PRIVACY_NOTICE_VERSION", default="2026-01")
+# The operating company as printed on claims and answers.
+KIT_COMPANY_DETAILS = env("KIT_COMPANY_DETAILS", default="ООО «КИТ Процессинг» (демо), ИНН 7700000000, "
+                          "123456, Москва, ул. Примерная, д. 1, тел. 8 800 000-00-00")
+# /check/ and /claims/status/: lookups per client address and per key, a minute and a day.
+KIT_PUBLIC_RATE_MINUTE = env.int("KIT_PUBLIC_RATE_MINUTE", default=10)
+KIT_PUBLIC_RATE_DAY = env.int("KIT_PUBLIC_RATE_DAY", default=50)
+# Mail (the overdue claims notice): SMTP unless EMAIL_BACKEND says otherwise (`make run`: console).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="kit@localhost")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 # `make bench` only: mounts a minimal one-row-insert view under /bench/ for comparison.
 KIT_BENCH = env.bool("KIT_BENCH", default=False)
 

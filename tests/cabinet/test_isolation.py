@@ -31,6 +31,7 @@ OWNERS = {
     "agent": "dealer", "agent_edit": "dealer", "agent_deactivate": "dealer", "agent_activate": "dealer",
     "agent_rate": "dealer", "agent_user_create": "dealer", "agent_transfer": "dealer", "dealer_threshold": "dealer",
     "agent_user_deactivate": "dealeruser", "agent_user_activate": "dealeruser", "topup_scan": "topup",
+    "claim": "claim",
 }
 
 
@@ -58,6 +59,8 @@ def _object(kind, dealer, user, make_payment):
                                  date_to=date(2026, 12, 31), time_from=time(8), time_to=time(20))
     if kind in ("dealer", "dealeruser", "topup"):
         return _dealer_object(kind, dealer, user)
+    if kind == "claim":
+        return _claim(make_payment(terminal, "10.00"))
     raise AssertionError(f"no object kind {kind}")
 
 
@@ -72,6 +75,17 @@ def _dealer_object(kind, dealer, user):
         return DealerUser.objects.get(user=user)
     return TopUpRequest.objects.create(dealer=dealer, amount="10.00", paid_on="2026-11-02", order_number="1",
                                        key=uuid.uuid4(), scan="topups/x.pdf")
+
+
+def _claim(payment):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from claims.services import Cheque, claim_register
+
+    return claim_register(user=get_user_model().objects.get(username="support"), payment=payment,
+                          customer_name="Иванов Иван", customer_phone="+79161234567", ask="credit",
+                          text="Не зачислено.", received_at=timezone.now(), cheque=Cheque())
 
 
 def test_every_cabinet_url_with_an_id_is_in_the_isolation_table():
@@ -110,7 +124,7 @@ def test_every_id_outside_the_viewers_subtree_is_404_for_get_and_post(client, wo
 @pytest.mark.django_db
 def test_the_owner_sees_each_of_those_objects(client, world, demo, make_payment, dealer_user):
     client.login(username="dealer", password="kit-demo")
-    for name in ("terminal", "payment", "theme", "ad"):
+    for name in ("terminal", "payment", "theme", "ad", "claim"):
         obj = _object(OWNERS[name], demo, dealer_user, make_payment)
         assert client.get(reverse(f"cabinet:{name}", kwargs={"pk": obj.pk})).status_code == 200
 
