@@ -6,9 +6,9 @@ from django.db import transaction
 from django.db.models import F
 
 from kit.money import rub
-from kit.queue import enqueue_on_commit
 
 from .models import Dealer, LedgerEntry
+from .signals import topped_up
 
 
 class LedgerError(ValueError):
@@ -81,10 +81,9 @@ def dealer_topup(*, dealer: Dealer, amount: Decimal, by=None, comment: str = "")
     with transaction.atomic():
         entry = ledger_post(dealer_id=dealer.pk, kind=LedgerEntry.Kind.TOPUP, amount=amount,
                             by=by, comment=comment)
-        # Payments held for want of balance resume oldest first (payments owns that rule).
-        from payments.tasks import resume_held
-
-        enqueue_on_commit(resume_held, dealer.pk)
+        # Payments held for want of balance may resume: payments owns that rule (and the
+        # sweeper picks the dealer up too, should the message be lost).
+        topped_up.send(sender=Dealer, dealer_id=dealer.pk)
     return entry
 
 

@@ -164,6 +164,9 @@ KIT_SWEEP_SECONDS = env.float("KIT_SWEEP_SECONDS", default=10.0)
 # Acceptance reads the provider catalogue from a per-process snapshot this many seconds old
 # at most (0: read it fresh for every payment).
 KIT_CATALOGUE_TTL = env.float("KIT_CATALOGUE_TTL", default=5.0)
+# A heartbeat answers the terminal's config_version as built at most this many seconds ago
+# (terminals/selectors.py: terminal_config_version; 0: built for every heartbeat).
+KIT_CONFIG_VERSION_TTL = env.float("KIT_CONFIG_VERSION_TTL", default=60.0)
 
 # --- payment engine (payments/services/submit.py, poll.py, sweep.py; gateways/breaker.py) ---
 # `retry` outcomes: exponential backoff with jitter from this base, this many tries at one

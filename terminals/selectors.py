@@ -2,7 +2,9 @@
 
 import hashlib
 import json
+import time
 
+from django.conf import settings
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -115,7 +117,29 @@ def terminal_config(terminal: Terminal) -> dict:
         "ads": [],
     }
     doc["config_version"] = config_version(doc)
+    _versions[terminal.pk] = (time.monotonic(), doc["config_version"])
     return doc
+
+
+# terminal id -> (when built, config_version): a heartbeat reads the version without building
+# the document (providers, fields, fee rules) every minute for every kiosk.
+_versions: dict[int, tuple[float, str]] = {}
+
+
+def terminal_config_version(terminal: Terminal) -> str:
+    """The terminal's `config_version` as built at most KIT_CONFIG_VERSION_TTL seconds ago.
+
+    A config fetch rebuilds it, so the kiosk that fetched sees the same version in its next
+    heartbeat; a catalogue change shows in heartbeats within the TTL.
+    """
+    hit = _versions.get(terminal.pk)
+    if hit is not None and time.monotonic() - hit[0] < settings.KIT_CONFIG_VERSION_TTL:
+        return hit[1]
+    return terminal_config(terminal)["config_version"]
+
+
+def config_versions_forget() -> None:
+    _versions.clear()
 
 
 def config_version(doc: dict) -> str:

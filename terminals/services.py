@@ -11,8 +11,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kit.queue import enqueue_on_commit
-
 from .errors import EnrollmentDenied
 from .models import EnrollmentCode, Heartbeat, Terminal, TerminalAudit, TerminalState
 
@@ -176,14 +174,14 @@ def terminal_block(*, terminal: Terminal, by=None, reason: str = "") -> Terminal
 
 def terminal_unblock(*, terminal: Terminal, by=None) -> Terminal:
     """Unblock the terminal and resume its held payments (the engine's resume, on commit); audited."""
-    from payments.tasks import resume_held
+    from payments.messages import resume_held_on_commit
 
     with transaction.atomic():
         changed = (Terminal.objects.filter(pk=terminal.pk, status=Terminal.Status.BLOCKED)
                    .update(status=Terminal.Status.ACTIVE))
         if changed:
             _audit(terminal, "unblock", by)
-            enqueue_on_commit(resume_held, terminal.dealer_id)
+            resume_held_on_commit(terminal.dealer_id)
     terminal.status = Terminal.Status.ACTIVE
     return terminal
 

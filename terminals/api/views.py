@@ -172,7 +172,7 @@ def heartbeat(request, terminal):
     heartbeat_record(terminal=terminal, **state)
     return render.ok({
         "server_time": render.server_time(),
-        "config_version": selectors.terminal_config(terminal)["config_version"],
+        "config_version": selectors.terminal_config_version(terminal),
         "blocked": terminal.status == terminal.Status.BLOCKED,
         "commands": [],
     })
