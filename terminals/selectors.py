@@ -1,5 +1,6 @@
 """Reads for the terminal API: the terminal itself, its config, its payments."""
 
+import copy
 import hashlib
 import json
 import time
@@ -23,6 +24,43 @@ def terminal_by_number(number: str) -> Terminal | None:
     # Every signed request starts here: no ORDER BY (the number is unique), one row at most.
     rows = list(Terminal.objects.select_related("dealer").filter(number=number).order_by()[:1])
     return rows[0] if rows else None
+
+
+# number -> (when read, terminal): the terminal's authentication data (key, status, dealer)
+# for KIT_TERMINAL_AUTH_TTL seconds per process. Blocking, unblocking and enrolling forget
+# the entry in the process that made the change (terminals/services.py); other processes
+# see the change within the TTL. A signature that fails on a cached key is checked again on
+# a fresh read (terminals/api/auth.py), so a re-enrolled kiosk is never refused.
+_auth: dict[str, tuple[float, Terminal]] = {}
+
+
+def terminal_for_auth(number: str, *, fresh: bool = False) -> Terminal | None:
+    """The terminal with this number as read at most KIT_TERMINAL_AUTH_TTL seconds ago (a copy per call)."""
+    ttl = settings.KIT_TERMINAL_AUTH_TTL
+    hit = None if fresh or ttl <= 0 else _auth.get(number)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < ttl:
+        return copy.copy(hit[1])  # the request may set attributes; the cached one stays as read
+    terminal = terminal_by_number(number)
+    if terminal is None:
+        _auth.pop(number, None)
+        return None
+    if ttl > 0:
+        if len(_auth) > AUTH_CACHE_MAX:
+            _auth.clear()  # a bound, not an eviction policy: a busy process refills it in one TTL
+        _auth[number] = (now, copy.copy(terminal))
+    return terminal
+
+
+AUTH_CACHE_MAX = 100_000
+
+
+def terminal_auth_forget(number: str | None = None) -> None:
+    """Drop the cached authentication data of one terminal (all when None)."""
+    if number is None:
+        _auth.clear()
+    else:
+        _auth.pop(number, None)
 
 
 def payment_for_terminal(*, terminal: Terminal, txn: str) -> Payment | None:
