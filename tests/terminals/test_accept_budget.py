@@ -58,8 +58,8 @@ def test_a_repeated_payment_costs_the_failed_insert_and_one_read(warm):
     assert done == ["INSERT payments_payment", "SELECT payments_payment"]
 
 
-def test_a_batch_costs_four_writes_per_item(warm):
+def test_a_batch_costs_one_statement_per_table_whatever_its_size(warm):
     items = [payment(txn=str(700 + i)) for i in range(10)]
     response, done = statements(lambda: warm.post_batch(items))
     assert [r["http_status"] for r in response.json()["results"]] == [201] * 10
-    assert done == ACCEPT * 10
+    assert done == ["SELECT payments_payment", *ACCEPT]

@@ -1,0 +1,74 @@
+"""A batch accepted together writes what the same payments posted one by one would write."""
+
+from decimal import Decimal
+
+from dealers.models import Dealer, LedgerEntry
+from payments.models import Event, Payment
+from terminals.models import Terminal
+
+from .conftest import payment
+
+
+def rows(txns):
+    """What acceptance wrote for these txns, without ids and times."""
+    out = []
+    for p in Payment.objects.filter(txn__in=txns).order_by("txn"):
+        ledger = list(LedgerEntry.objects.filter(payment=p).values_list("kind", "amount", "comment"))
+        events = list(Event.objects.filter(payment=p).values_list("from_status", "to_status", "reason", "actor",
+                                                                  "detail"))
+        out.append((p.txn[1:], p.status, p.reason, p.amount, p.fee, p.credited, p.reward, p.flags, p.account,
+                    p.provider_code, p.content_hash != "", p.finished_at is None, p.leased_until is None,
+                    ledger and [(k, a) for k, a, _ in ledger], events))
+    return out
+
+
+def mixed(prefix):
+    return [payment(txn=f"{prefix}1"), payment(txn=f"{prefix}2", provider="nope"),
+            payment(txn=f"{prefix}3", account="12"), payment(txn=f"{prefix}4", amount="250.00")]
+
+
+def test_the_batch_path_writes_the_same_rows_as_single_posts(kiosk):
+    for item in mixed("1"):
+        kiosk.post_payment(item)
+    assert [r["http_status"] for r in kiosk.post_batch(mixed("2")).json()["results"]] == [201] * 4
+    single, batch = rows(["11", "12", "13", "14"]), rows(["21", "22", "23", "24"])
+    assert [r[1] for r in batch] == ["accepted", "failed", "failed", "accepted"]
+    assert batch == single
+
+
+def test_balance_after_reads_as_posted_in_order(kiosk, terminal):
+    before = Dealer.objects.get(pk=terminal.dealer_id).balance
+    kiosk.post_batch([payment(txn="1", amount="100.00"), payment(txn="2", amount="250.00")])
+    entries = list(LedgerEntry.objects.filter(payment__txn__in=["1", "2"]).order_by("payment__txn")
+                   .values_list("amount", "balance_after"))
+    assert entries == [(Decimal("-100.00"), before - Decimal("100.00")),
+                       (Decimal("-250.00"), before - Decimal("350.00"))]
+    assert Dealer.objects.get(pk=terminal.dealer_id).balance == before - Decimal("350.00")
+
+
+def test_repeats_answer_first_and_other_content_is_409_inside_one_batch(kiosk):
+    kiosk.post_payment(payment(txn="1"))
+    results = kiosk.post_batch([payment(txn="1"), payment(txn="1", amount="200.00"), payment(txn="2"),
+                                payment(txn="2"), payment(txn="2", account="9160000009")]).json()["results"]
+    assert [r["http_status"] for r in results] == [200, 409, 201, 200, 409]
+    assert results[1]["body"]["error"]["code"] == "txn_conflict"
+    assert Payment.objects.filter(txn="2").count() == 1
+
+
+def test_a_batch_beyond_the_balance_debits_in_order_and_holds_what_does_not_fit(kiosk, terminal):
+    Dealer.objects.filter(pk=terminal.dealer_id).update(balance=Decimal("300.00"), credit_limit=Decimal("0"))
+    results = kiosk.post_batch([payment(txn="1", amount="200.00"), payment(txn="2", amount="200.00"),
+                                payment(txn="3", amount="100.00")]).json()["results"]
+    assert [r["body"]["status"] for r in results] == ["accepted", "held", "accepted"]
+    assert Payment.objects.get(txn="2").reason == "insufficient_balance"
+    assert Dealer.objects.get(pk=terminal.dealer_id).balance == Decimal("0.00")
+    assert list(Event.objects.filter(payment__txn="2").values_list("to_status", "reason")) == [
+        ("held", "insufficient_balance")]
+
+
+def test_a_blocked_terminals_batch_is_recorded_held(kiosk, terminal):
+    Terminal.objects.filter(pk=terminal.pk).update(status=Terminal.Status.BLOCKED)
+    results = kiosk.post_batch([payment(txn="1"), payment(txn="2")]).json()["results"]
+    assert [(r["http_status"], r["body"]["status"]) for r in results] == [(201, "held"), (201, "held")]
+    assert set(Payment.objects.values_list("reason", flat=True)) == {"terminal_blocked"}
+    assert not LedgerEntry.objects.filter(payment__txn__in=["1", "2"]).exists()
