@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+import pytest
+
 from dealers.models import Dealer, LedgerEntry
 from payments.models import Event, Payment
 from terminals.models import Terminal
@@ -72,3 +74,55 @@ def test_a_blocked_terminals_batch_is_recorded_held(kiosk, terminal):
     assert [(r["http_status"], r["body"]["status"]) for r in results] == [(201, "held"), (201, "held")]
     assert set(Payment.objects.values_list("reason", flat=True)) == {"terminal_blocked"}
     assert not LedgerEntry.objects.filter(payment__txn__in=["1", "2"]).exists()
+
+
+def _race_batches(transport, key, batches):
+    import threading
+
+    from django.db import connection
+
+    from kiosk.client import KioskClient
+
+    barrier = threading.Barrier(len(batches))
+    answers = [None] * len(batches)
+
+    def post(i):
+        try:
+            with KioskClient("http://testserver", "1001", key, transport=transport) as client:
+                barrier.wait(timeout=30)
+                answers[i] = client.post_batch(batches[i]).json()["results"]
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(batches))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return answers
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_never_take_the_balance_below_the_credit_limit(kiosk, terminal, transport):
+    Dealer.objects.filter(pk=terminal.dealer_id).update(balance=Decimal("1000.00"), credit_limit=Decimal("500.00"))
+    batches = [[payment(txn=f"{b}{i:02d}", amount="100.00") for i in range(10)] for b in range(1, 5)]
+    answers = _race_batches(transport, kiosk.key, batches)
+    statuses = [r["body"]["status"] for results in answers for r in results]
+    assert statuses.count("accepted") == 15  # 1,500.00 of 4,000.00 fits
+    assert statuses.count("held") == 25
+    assert Dealer.objects.get(pk=terminal.dealer_id).balance == Decimal("-500.00")
+    assert LedgerEntry.objects.filter(payment__terminal=terminal).count() == 15
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_with_the_same_txns_make_each_payment_once(kiosk, terminal, transport):
+    batch = [payment(txn=str(100 + i)) for i in range(20)]
+    answers = _race_batches(transport, kiosk.key, [batch] * 4)
+    for results in answers:
+        assert {r["http_status"] for r in results} <= {200, 201}
+    created = sorted(r["txn"] for results in answers for r in results if r["http_status"] == 201)
+    assert created == sorted(str(100 + i) for i in range(20))
+    assert Payment.objects.filter(terminal=terminal).count() == 20
+    assert Event.objects.filter(payment__terminal=terminal).count() == 20
