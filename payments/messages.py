@@ -11,6 +11,7 @@ from kit.queue import enqueue, enqueue_on_commit
 SUBMIT = "payments.tasks.submit_payment"
 POLL = "payments.tasks.poll_payment"
 RESUME_HELD = "payments.tasks.resume_held"
+SUBMIT_MANY = "payments.tasks.submit_many"
 
 
 def task(name: str):
@@ -21,6 +22,11 @@ def task(name: str):
 
 def submit_on_commit(payment_id: int) -> None:
     enqueue_on_commit(task(SUBMIT), payment_id)
+
+
+def submit_many_on_commit(payment_ids: list[int]) -> None:
+    """One message for a batch's payments (a worker sends each its own): one publish per request."""
+    enqueue_on_commit(task(SUBMIT_MANY), list(payment_ids))
 
 
 def resume_held_on_commit(dealer_id: int) -> None:

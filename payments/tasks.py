@@ -9,6 +9,7 @@ module: they send these tasks by name (payments/messages.py).
 
 from celery import shared_task
 
+from .messages import SUBMIT, send
 from .services.accept import payment_held_resume
 from .services.poll import payment_poll
 from .services.submit import payment_submit
@@ -23,6 +24,17 @@ def resume_held(dealer_id: int) -> None:
 @shared_task(name="payments.tasks.submit_payment")
 def submit_payment(payment_id: int) -> None:
     payment_submit(payment_id=payment_id)
+
+
+@shared_task(name="payments.tasks.submit_many")
+def submit_many(payment_ids: list[int]) -> None:
+    """A batch's accepted payments: each gets its own message on the gateway queue.
+
+    The publishes happen here, off the request that recorded the batch; should this message be
+    lost, the sweeper sends the payments once their acceptance lease ends.
+    """
+    for pk in payment_ids:
+        send(SUBMIT, pk)
 
 
 @shared_task(name="payments.tasks.poll_payment")

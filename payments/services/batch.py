@@ -9,7 +9,9 @@ first answer to a repeat, 409 a txn used for other content). The writes go per t
 3. one conditional UPDATE debiting the dealer the sum of the accepted ones, when balance and
    credit limit cover it all (else each is debited in order as a single payment would be,
    and those that do not fit wait `held`);
-4. one INSERT of their ledger entries, one of their first events.
+4. one INSERT of their ledger entries, one of their first events;
+5. after commit, one message for all the accepted ones (payments.tasks.submit_many fans it
+   out to the gateway queue), not one publish per payment.
 
 A concurrent request inserting one of the txns rolls the whole of it back and the batch is
 accepted item by item through `payment_accept`, where each item is its own transaction; the
@@ -30,7 +32,7 @@ from kit.money import rub
 from providers import selectors as catalogue
 
 from ..errors import Reason, TxnConflict
-from ..messages import submit_on_commit
+from ..messages import submit_many_on_commit
 from ..models import Event, Payment, Status
 from . import accept as single
 from .accept import PaymentRequest, _accepted_lease, _debit, payment_accept
@@ -113,9 +115,9 @@ def _accept_together(terminal, items: list[Item]) -> None:
         Event(payment=i.payment, from_status="", to_status=i.payment.status, reason=i.payment.reason, actor=actor,
               detail={"flags": i.payment.flags, **detail})
         for i, _, detail in fresh])
-    for item, _, _ in fresh:
-        if item.payment.status == Status.ACCEPTED:
-            submit_on_commit(item.payment.pk)
+    accepted = [i.payment.pk for i, _, _ in fresh if i.payment.status == Status.ACCEPTED]
+    if accepted:
+        submit_many_on_commit(accepted)
 
 
 def _debit_all(terminal, payments: list[Payment]) -> None:

@@ -126,3 +126,18 @@ def test_concurrent_batches_with_the_same_txns_make_each_payment_once(kiosk, ter
     assert created == sorted(str(100 + i) for i in range(20))
     assert Payment.objects.filter(terminal=terminal).count() == 20
     assert Event.objects.filter(payment__terminal=terminal).count() == 20
+
+
+def test_a_batch_sends_one_message_and_its_worker_one_per_accepted_payment(kiosk, monkeypatch,
+                                                                          django_capture_on_commit_callbacks):
+    from payments import tasks
+
+    sent = []
+    for task in (tasks.submit_many, tasks.submit_payment):
+        monkeypatch.setattr(task, "apply_async", lambda args=(), _n=task.name, **kw: sent.append((_n, tuple(args))))
+    with django_capture_on_commit_callbacks(execute=True):
+        kiosk.post_batch([payment(txn="1"), payment(txn="2", account="12"), payment(txn="3")])
+    ids = [Payment.objects.get(txn=t).pk for t in ("1", "3")]
+    assert sent == [("payments.tasks.submit_many", (ids,))]
+    tasks.submit_many.run(ids)
+    assert sent[1:] == [("payments.tasks.submit_payment", (ids[0],)), ("payments.tasks.submit_payment", (ids[1],))]
