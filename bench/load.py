@@ -4,7 +4,11 @@ Closed loop: `--requests N --concurrency C` sends N requests from C keep-alive c
 as fast as they answer. Open loop: `--rate R --seconds S` starts R requests a second on a
 fixed schedule and measures each from its scheduled start (a slow server cannot hide its
 queueing). Targets: `signed` (POST /api/terminal/v1/payments, Ed25519-signed per the
-terminal API contract) or `plain` (the minimal one-row view).
+terminal API contract), `batch` (POST /api/terminal/v1/payments/batch with --batch-size
+payments a request; rates are counted in payments) or `plain` (the minimal one-row view).
+
+The generator shares the machine's cores with the server: it reports its own CPU time as a
+share of the machine (`loadgen_cpu_share`), so a figure can be read against what was left.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import argparse
 import http.client
 import itertools
 import json
+import os
 import random
 import statistics
 import sys
@@ -27,29 +32,41 @@ from kiosk.signing import key_load, signed_headers  # noqa: E402
 
 HOST = "127.0.0.1"
 API_PATH = "/api/terminal/v1/payments"
+BATCH_PATH = "/api/terminal/v1/payments/batch"
 PLAIN_PATH = "/bench/insert"
 MAX_REQUESTS = 200_000
 MAX_SECONDS = 300.0
 
 
 class Target:
-    def __init__(self, kind: str, terminal: str, key_path: Path | None):
-        self.kind, self.terminal = kind, terminal
+    def __init__(self, kind: str, terminal: str, key_path: Path | None, batch_size: int = 500):
+        self.kind, self.terminal, self.batch_size = kind, terminal, batch_size
         self.key = key_load(key_path) if key_path else None
         self.run = f"{random.randint(100000, 999999)}"
         self.counter = itertools.count(1)
         self.lock = threading.Lock()
 
-    def request(self) -> tuple[str, bytes, dict]:
+    def item(self) -> dict:
         with self.lock:
             n = next(self.counter)
         txn = f"{self.run}{n:08d}"
         account = f"916{n % 10_000_000:07d}"
         if account.endswith(("0001", "0002", "0003", "0004", "0005", "0006", "0007")):
             account = account[:-1] + "9"
-        body = json.dumps({"txn": txn, "provider": "mts", "account": account, "amount": "100.00",
-                           "paid_at": datetime.now(UTC).isoformat(timespec="seconds"), "fields": {}}).encode()
+        return {"txn": txn, "provider": "mts", "account": account, "amount": "100.00",
+                "paid_at": datetime.now(UTC).isoformat(timespec="seconds"), "fields": {}}
+
+    @property
+    def per_request(self) -> int:
+        return self.batch_size if self.kind == "batch" else 1
+
+    def request(self) -> tuple[str, bytes, dict]:
         headers = {"Content-Type": "application/json"}
+        if self.kind == "batch":
+            body = json.dumps({"payments": [self.item() for _ in range(self.batch_size)]}).encode()
+            headers.update(signed_headers(self.key, self.terminal, "POST", BATCH_PATH, body, int(time.time())))
+            return BATCH_PATH, body, headers
+        body = json.dumps(self.item()).encode()
         if self.kind == "signed":
             headers.update(signed_headers(self.key, self.terminal, "POST", API_PATH, body, int(time.time())))
             return API_PATH, body, headers
@@ -59,7 +76,7 @@ class Target:
 def _send(conn_box: list, port: int, path: str, body: bytes, headers: dict) -> int:
     for attempt in range(2):
         if conn_box[0] is None:
-            conn_box[0] = http.client.HTTPConnection(HOST, port, timeout=30)
+            conn_box[0] = http.client.HTTPConnection(HOST, port, timeout=120)
         try:
             conn_box[0].request("POST", path, body=body, headers=headers)
             resp = conn_box[0].getresponse()
@@ -137,7 +154,8 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("kind", choices=["signed", "plain"])
+    ap.add_argument("kind", choices=["signed", "batch", "plain"])
+    ap.add_argument("--batch-size", type=int, default=500)
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--terminal", default="8001")
     ap.add_argument("--key", type=Path)
@@ -149,16 +167,20 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     requests = min(args.requests, MAX_REQUESTS)
-    target = Target(args.kind, args.terminal, args.key)
-    closed_loop(target, args.port, min(args.warmup, requests), args.concurrency, time.monotonic() + 30)
+    target = Target(args.kind, args.terminal, args.key, args.batch_size)
+    warmup = min(args.warmup, requests) if args.kind != "batch" else min(2, requests)
+    closed_loop(target, args.port, warmup, args.concurrency, time.monotonic() + 60)
+    cpu0 = time.process_time()
     if args.rate:
         lat, statuses, elapsed = open_loop(target, args.port, args.rate, min(args.seconds, MAX_SECONDS),
                                            args.concurrency)
     else:
         lat, statuses, elapsed = closed_loop(target, args.port, requests, args.concurrency,
                                              time.monotonic() + MAX_SECONDS)
+    cpu = time.process_time() - cpu0
     result = {"kind": args.kind, "requests": len(lat), "seconds": round(elapsed, 2),
-              "per_second": round(len(lat) / elapsed, 1) if elapsed else 0.0,
+              "per_second": round(len(lat) * target.per_request / elapsed, 1) if elapsed else 0.0,
+              "loadgen_cpu_share": round(cpu / (elapsed * (os.cpu_count() or 1)), 3) if elapsed else None,
               "p50_ms": round(pct(lat, 0.50) * 1000, 1), "p99_ms": round(pct(lat, 0.99) * 1000, 1),
               "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None,
               "statuses": {str(k): v for k, v in sorted(statuses.items())}, "rate": args.rate or None}

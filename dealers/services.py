@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kit.money import ZERO, rub
-from kit.queue import enqueue_on_commit
 
 from .locks import lock_dealers
 from .models import BalanceAlert, Dealer, DealerUser, LedgerEntry, Reward, TopUpRequest, Transfer
+from .signals import topped_up
 
 log = logging.getLogger("kit.dealers")
 
@@ -103,10 +103,9 @@ def dealer_topup(*, dealer: Dealer, amount: Decimal, by=None, comment: str = "")
     with transaction.atomic():
         entry = ledger_post(dealer_id=dealer.pk, kind=LedgerEntry.Kind.TOPUP, amount=amount,
                             by=by, comment=comment)
-        # Payments held for want of balance resume oldest first (payments owns that rule).
-        from payments.tasks import resume_held
-
-        enqueue_on_commit(resume_held, dealer.pk)
+        # Payments held for want of balance may resume: payments owns that rule (and the
+        # sweeper picks the dealer up too, should the message be lost).
+        topped_up.send(sender=Dealer, dealer_id=dealer.pk)
     return entry
 
 
@@ -257,8 +256,6 @@ def transfer_make(*, dealer: Dealer, agent_id: int, amount, direction: str, key:
     dealer rows locked in primary-key order; the receiver's held payments resume on commit.
     `key` is the form's one-time key: the same key again returns the first transfer.
     """
-    from payments.tasks import resume_held
-
     amount = _amount(amount)
     if direction not in ("to", "from"):
         raise DealerError("bad_direction", _("Choose the direction of the transfer."))
@@ -285,7 +282,7 @@ def transfer_make(*, dealer: Dealer, agent_id: int, amount, direction: str, key:
                                             amount=amount, by=by, comment=f"← {source.name} {note}".strip())
             transfer.save(update_fields=["out_entry", "in_entry"])
             _audit(by, "dealer_transfer", source=source.pk, target=target.pk, amount=amount, transfer=transfer.pk)
-            enqueue_on_commit(resume_held, target.pk)
+            topped_up.send(sender=Dealer, dealer_id=target.pk)
     except IntegrityError:
         existing = Transfer.objects.filter(key=key).first()
         if existing is None:
@@ -325,8 +322,6 @@ def _may_decide(by) -> None:
 
 def topup_request_confirm(*, request_id: int, by) -> TopUpRequest:
     """Credit the reported sum (a `topup` entry) and resume held payments. Confirming twice credits once."""
-    from payments.tasks import resume_held
-
     _may_decide(by)
     with transaction.atomic():
         req = TopUpRequest.objects.select_for_update().get(pk=request_id)
@@ -340,7 +335,7 @@ def topup_request_confirm(*, request_id: int, by) -> TopUpRequest:
         req.state, req.decided_by, req.decided_at = TopUpRequest.State.CONFIRMED, by, timezone.now()
         req.save(update_fields=["entry", "state", "decided_by", "decided_at"])
         _audit(by, "dealer_topup_confirm", request=req.pk, dealer=req.dealer_id, amount=req.amount)
-        enqueue_on_commit(resume_held, req.dealer_id)
+        topped_up.send(sender=Dealer, dealer_id=req.dealer_id)
     return req
 
 

@@ -172,6 +172,13 @@ KIT_SWEEP_SECONDS = env.float("KIT_SWEEP_SECONDS", default=10.0)
 # Acceptance reads the provider catalogue from a per-process snapshot this many seconds old
 # at most (0: read it fresh for every payment).
 KIT_CATALOGUE_TTL = env.float("KIT_CATALOGUE_TTL", default=5.0)
+# A heartbeat answers the terminal's config_version as built at most this many seconds ago
+# (terminals/selectors.py: terminal_config_version; 0: built for every heartbeat).
+KIT_CONFIG_VERSION_TTL = env.float("KIT_CONFIG_VERSION_TTL", default=60.0)
+# A signed request reads its terminal's key, status and dealer from a per-process copy at most
+# this many seconds old (terminals/selectors.py: terminal_for_auth; 0: read for every request).
+# Blocking elsewhere takes effect within it: payments are recorded held from then on.
+KIT_TERMINAL_AUTH_TTL = env.float("KIT_TERMINAL_AUTH_TTL", default=5.0)
 
 # --- payment engine (payments/services/submit.py, poll.py, sweep.py; gateways/breaker.py) ---
 # `retry` outcomes: exponential backoff with jitter from this base, this many tries at one

@@ -1,8 +1,11 @@
 """Reads for the terminal API: the terminal itself, its config, its payments."""
 
+import copy
 import hashlib
 import json
+import time
 
+from django.conf import settings
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -22,6 +25,43 @@ def terminal_by_number(number: str) -> Terminal | None:
     # Every signed request starts here: no ORDER BY (the number is unique), one row at most.
     rows = list(Terminal.objects.select_related("dealer").filter(number=number).order_by()[:1])
     return rows[0] if rows else None
+
+
+# number -> (when read, terminal): the terminal's authentication data (key, status, dealer)
+# for KIT_TERMINAL_AUTH_TTL seconds per process. Blocking, unblocking and enrolling forget
+# the entry in the process that made the change (terminals/services.py); other processes
+# see the change within the TTL. A signature that fails on a cached key is checked again on
+# a fresh read (terminals/api/auth.py), so a re-enrolled kiosk is never refused.
+_auth: dict[str, tuple[float, Terminal]] = {}
+
+
+def terminal_for_auth(number: str, *, fresh: bool = False) -> Terminal | None:
+    """The terminal with this number as read at most KIT_TERMINAL_AUTH_TTL seconds ago (a copy per call)."""
+    ttl = settings.KIT_TERMINAL_AUTH_TTL
+    hit = None if fresh or ttl <= 0 else _auth.get(number)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < ttl:
+        return copy.copy(hit[1])  # the request may set attributes; the cached one stays as read
+    terminal = terminal_by_number(number)
+    if terminal is None:
+        _auth.pop(number, None)
+        return None
+    if ttl > 0:
+        if len(_auth) > AUTH_CACHE_MAX:
+            _auth.clear()  # a bound, not an eviction policy: a busy process refills it in one TTL
+        _auth[number] = (now, copy.copy(terminal))
+    return terminal
+
+
+AUTH_CACHE_MAX = 100_000
+
+
+def terminal_auth_forget(number: str | None = None) -> None:
+    """Drop the cached authentication data of one terminal (all when None)."""
+    if number is None:
+        _auth.clear()
+    else:
+        _auth.pop(number, None)
 
 
 def payment_for_terminal(*, terminal: Terminal, txn: str) -> Payment | None:
@@ -116,7 +156,29 @@ def terminal_config(terminal: Terminal) -> dict:
         "ads": screen_selectors.terminal_ads(terminal, now=now),
     }
     doc["config_version"] = config_version(doc)
+    _versions[terminal.pk] = (time.monotonic(), doc["config_version"])
     return doc
+
+
+# terminal id -> (when built, config_version): a heartbeat reads the version without building
+# the document (providers, fields, fee rules) every minute for every kiosk.
+_versions: dict[int, tuple[float, str]] = {}
+
+
+def terminal_config_version(terminal: Terminal) -> str:
+    """The terminal's `config_version` as built at most KIT_CONFIG_VERSION_TTL seconds ago.
+
+    A config fetch rebuilds it, so the kiosk that fetched sees the same version in its next
+    heartbeat; a catalogue change shows in heartbeats within the TTL.
+    """
+    hit = _versions.get(terminal.pk)
+    if hit is not None and time.monotonic() - hit[0] < settings.KIT_CONFIG_VERSION_TTL:
+        return hit[1]
+    return terminal_config(terminal)["config_version"]
+
+
+def config_versions_forget() -> None:
+    _versions.clear()
 
 
 def config_version(doc: dict) -> str:

@@ -11,8 +11,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kit.queue import enqueue_on_commit
-
 from .errors import EnrollmentDenied
 from .models import EnrollmentCode, Heartbeat, Terminal, TerminalAudit, TerminalState
 
@@ -81,6 +79,7 @@ def terminal_enroll(*, number: str, code: str, public_key: str) -> Terminal:
             terminal.public_key = public_key
             terminal.enrolled_at = now
             terminal.save(update_fields=["public_key", "enrolled_at"])
+            _auth_forget(terminal)
     if denied:
         log.warning("enrollment of terminal %s denied: %s", number[:20], denied)
         raise EnrollmentDenied(denied)
@@ -144,6 +143,15 @@ class TerminalError(ValueError):
         self.code = code
 
 
+def _auth_forget(terminal: Terminal) -> None:
+    """This process's cached auth data of the terminal, dropped now and again on commit (a
+    request between the two would have read the row as it was before the change)."""
+    from .selectors import terminal_auth_forget
+
+    terminal_auth_forget(terminal.number)
+    transaction.on_commit(lambda: terminal_auth_forget(terminal.number))
+
+
 def _audit(terminal: Terminal, action: str, by, **detail) -> TerminalAudit:
     user = by if getattr(by, "is_authenticated", False) else None
     return TerminalAudit.objects.create(terminal=terminal, action=action, user=user, detail=detail)
@@ -170,20 +178,22 @@ def terminal_block(*, terminal: Terminal, by=None, reason: str = "") -> Terminal
                    .update(status=Terminal.Status.BLOCKED))
         if changed:
             _audit(terminal, "block", by, reason=reason[:200])
+            _auth_forget(terminal)
     terminal.status = Terminal.Status.BLOCKED
     return terminal
 
 
 def terminal_unblock(*, terminal: Terminal, by=None) -> Terminal:
     """Unblock the terminal and resume its held payments (the engine's resume, on commit); audited."""
-    from payments.tasks import resume_held
+    from payments.messages import resume_held_on_commit
 
     with transaction.atomic():
         changed = (Terminal.objects.filter(pk=terminal.pk, status=Terminal.Status.BLOCKED)
                    .update(status=Terminal.Status.ACTIVE))
         if changed:
             _audit(terminal, "unblock", by)
-            enqueue_on_commit(resume_held, terminal.dealer_id)
+            _auth_forget(terminal)
+            resume_held_on_commit(terminal.dealer_id)
     terminal.status = Terminal.Status.ACTIVE
     return terminal
 

@@ -58,7 +58,11 @@ def _inprocess_gateways():
 def _clear_cache():
     from django.core.cache import cache
 
+    from terminals.selectors import config_versions_forget, terminal_auth_forget
+
     cache.clear()
+    config_versions_forget()
+    terminal_auth_forget()
     yield
 
 

@@ -13,11 +13,11 @@ from django.utils import timezone
 from dealers.models import LedgerEntry
 from dealers.services import ledger_debit_covered
 from kit.money import ZERO, rub
-from kit.queue import enqueue_on_commit
 from providers import selectors as catalogue
 
 from ..errors import Flag, Reason, TxnConflict
 from ..locks import lock_payment
+from ..messages import submit_on_commit
 from ..models import Event, Payment, Status
 from .transition import payment_note, payment_transition
 
@@ -125,10 +125,8 @@ def payment_accept(*, terminal, request: PaymentRequest) -> tuple[Payment, bool]
     on commit.
     """
     digest = request.content_hash()
-    # No look-up first (STYLE rule 6): the insert is the check. The usual post is new, so this
-    # saves a query on the hot path; a repeat pays for the judging and answers from the row.
-    from ..tasks import submit_payment  # tasks import services; import here to avoid a cycle
-
+    # No look-up first: the insert is the check. The usual post is new, so this saves a
+    # query on the hot path; a repeat pays for the judging and answers from the row.
     now = timezone.now()
     snap = catalogue.snapshot()
     provider = catalogue.provider_by_code(request.provider_code, snap)
@@ -153,7 +151,7 @@ def payment_accept(*, terminal, request: PaymentRequest) -> tuple[Payment, bool]
             Event.objects.create(payment=payment, from_status="", to_status=status, reason=reason,
                                  actor=f"terminal:{terminal.number}", detail={"flags": payment.flags, **detail})
             if status == Status.ACCEPTED:
-                enqueue_on_commit(submit_payment, payment.pk)
+                submit_on_commit(payment.pk)
     except IntegrityError:
         # Another request with the same txn won the insert; answer as it did.
         existing = _existing(terminal, request, digest)
@@ -173,8 +171,6 @@ def payment_held_resume(*, dealer_id: int, actor: str = "worker") -> list[int]:
     does not fit the balance stops the run, so order is kept (it waits as
     `insufficient_balance`).
     """
-    from ..tasks import submit_payment
-
     resumable = [Reason.INSUFFICIENT_BALANCE, Reason.PROVIDER_DISABLED, Reason.TERMINAL_BLOCKED]
     resumed = []
     ids = list(Payment.objects.filter(dealer_id=dealer_id, status=Status.HELD, reason__in=resumable)
@@ -196,6 +192,6 @@ def payment_held_resume(*, dealer_id: int, actor: str = "worker") -> list[int]:
                    Reason.TERMINAL_BLOCKED: "terminal_unblocked"}[payment.reason]
             payment_transition(payment=payment, to=Status.ACCEPTED, actor=actor, reason=why,
                                leased_until=timezone.now() + _accepted_lease())
-            enqueue_on_commit(submit_payment, payment.pk)
+            submit_on_commit(payment.pk)
         resumed.append(pk)
     return resumed

@@ -12,7 +12,7 @@ from django.db import transaction
 from ..errors import ActionCode, ActionRefused
 from ..locks import lock_payment
 from ..models import Payment, Status
-from . import engine
+from . import outcomes
 from .operator import actor_of, audit, comment_required, has_open_attempt, state_of
 from .transition import payment_transition
 
@@ -40,7 +40,7 @@ def payment_cancel(*, payment_id: int, user, comment: str, approval: str = "") -
         payment_transition(payment=payment, to=Status.CANCELLED, actor=actor, reason="cancelled", user=user,
                            detail={"action": "cancel", "comment": comment, "approval": approval},
                            next_try_at=None, leased_until=None)
-        entry = engine.refund(payment, actor=actor)
+        entry = outcomes.refund(payment, actor=actor)
         audit(user=user, action="cancel", payment=payment, before=before, comment=comment, approval=approval,
               after={**state_of(payment), "refunded": f"{entry.amount:.2f}" if entry else "0.00"})
     return payment

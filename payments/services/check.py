@@ -22,7 +22,7 @@ from gateways.services import adapter_for, gateway_config
 from kit.money import rub
 from providers import selectors as catalogue
 
-from . import engine
+from . import outcomes
 
 
 class CheckStatus(StrEnum):
@@ -59,9 +59,9 @@ def payment_check(*, provider, account: str, amount: Decimal, dealer=None, termi
     config = gateway_config(gateway)
     config = dataclasses.replace(config, read_timeout=min(config.read_timeout, settings.KIT_CHECK_TIMEOUT_SECONDS))
     adapter = adapter_for(gateway, config=config)
-    order = Order(attempt_id=engine.new_attempt_id(), remote_id=choice.route.remote_id, account=account,
+    order = Order(attempt_id=outcomes.new_attempt_id(), remote_id=choice.route.remote_id, account=account,
                   amount=amount, credited=credited, paid_at=now, terminal=terminal)
-    result = not_registered(engine.call_safely(adapter.check, order, on_error=Outcome.RETRY))
+    result = not_registered(outcomes.call_safely(adapter.check, order, on_error=Outcome.RETRY))
     breaker_record(gateway, result)
     if result.outcome == Outcome.OK:
         return CheckResult(CheckStatus.OK, result.message, result.code, dict(result.extra))

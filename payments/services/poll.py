@@ -22,7 +22,7 @@ from kit.db import db_release
 
 from ..locks import lock_payment
 from ..models import Attempt, Payment, Status
-from . import engine
+from . import outcomes
 from .record import apply_result
 
 
@@ -46,11 +46,11 @@ def payment_poll(*, payment_id: int, actor: str = "worker") -> Payment | None:
         # The poll's own lease: a poller that dies is polled again when it ends.
         Payment.objects.filter(pk=payment.pk).update(
             next_try_at=now + timedelta(seconds=settings.KIT_ATTEMPT_LEASE_SECONDS), leased_until=None)
-        order = engine.order_for(payment, attempt)
+        order = outcomes.order_for(payment, attempt)
         gateway = attempt.gateway
         attempt_pk = attempt.pk
     db_release()  # no connection held while the gateway answers
-    result = engine.call_safely(adapter_for(gateway).status, order, on_error=Outcome.UNKNOWN)
+    result = outcomes.call_safely(adapter_for(gateway).status, order, on_error=Outcome.UNKNOWN)
     with transaction.atomic():
         payment = lock_payment(payment_id)
         attempt = Attempt.objects.select_for_update().get(pk=attempt_pk)

@@ -17,7 +17,7 @@ from gateways.adapters.base import Outcome
 from ..errors import ActionCode, ActionRefused, Reason
 from ..locks import lock_payment
 from ..models import Attempt, Payment, Status
-from . import engine
+from . import outcomes
 from .operator import actor_of, audit, comment_required, in_flight, reference_required, state_of
 from .transition import payment_transition
 
@@ -68,7 +68,7 @@ def payment_resolve(*, payment_id: int, user, comment: str, outcome: str, refere
         else:
             payment_transition(payment=payment, to=Status.FAILED, actor=actor, reason=Reason.DECLINED, user=user,
                                detail=detail, next_try_at=None, leased_until=None)
-            engine.refund(payment, actor=actor)
+            outcomes.refund(payment, actor=actor)
         audit(user=user, action="resolve", payment=payment, before=before, comment=comment, approval=approval,
               after={**state_of(payment), "attempt": attempt.attempt_id, "result_code": attempt.result_code})
     return payment

@@ -13,7 +13,7 @@ from dealers.models import LedgerEntry
 from ..errors import ActionCode, ActionRefused
 from ..locks import lock_payment
 from ..models import Payment, Status
-from . import engine
+from . import outcomes
 from .operator import actor_of, audit, comment_required, reference_required, state_of
 from .transition import payment_transition
 
@@ -48,7 +48,7 @@ def payment_reverse(*, payment_id: int, user, comment: str, reference: str, appr
         payment_transition(payment=payment, to=Status.CANCELLED, actor=actor, reason="reversed", user=user,
                            detail={"action": "reverse", "comment": comment, "approval": approval,
                                    "reversal_reference": reference})
-        entry = engine.refund(payment, actor=actor)
+        entry = outcomes.refund(payment, actor=actor)
         rewards = reward_reverse(payment=payment, by=user)
         audit(user=user, action="reverse", payment=payment, before=before, comment=comment, approval=approval,
               after={**state_of(payment), "reversal_reference": reference,

@@ -3,16 +3,15 @@
 The round number rises, the gateway it was with is forgotten, and the credited sum is
 debited afresh (the failure credited it back); with the balance short the payment waits
 `held` and resumes by itself after a top-up, as at acceptance. Routing and the retry budget
-count only the new round's attempts (payments/services/engine.py: attempt_history).
+count only the new round's attempts (payments/services/outcomes.py: attempt_history; routing.py).
 """
 
 from __future__ import annotations
 
 from django.utils import timezone
 
-from kit.queue import enqueue_on_commit
-
 from ..errors import Reason
+from ..messages import submit_on_commit
 from ..models import Payment, Status
 from .accept import _accepted_lease, _debit
 from .transition import payment_transition
@@ -24,8 +23,6 @@ def round_start(payment: Payment, *, user, actor: str, why: str, detail: dict) -
     Runs in the caller's transaction with the payment row locked (payment before dealer:
     the debit locks the dealer row by its own conditional UPDATE).
     """
-    from ..tasks import submit_payment
-
     changes = {"round": payment.round + 1, "gateway": None, "next_try_at": None, "leased_until": None}
     detail = {**detail, "round": payment.round + 1}
     if payment.terminal.status == payment.terminal.Status.BLOCKED:
@@ -40,5 +37,5 @@ def round_start(payment: Payment, *, user, actor: str, why: str, detail: dict) -
     if not moved:  # pragma: no cover - the caller holds the row lock
         raise RuntimeError(f"payment {payment.pk} moved under its lock")
     if to == Status.ACCEPTED:
-        enqueue_on_commit(submit_payment, payment.pk)
+        submit_on_commit(payment.pk)
     return to

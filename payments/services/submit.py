@@ -23,9 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gateways.adapters.base import Adapter, Order, Outcome, Result, not_registered
-from gateways.breaker import breaker_allows, breaker_record
-from gateways.models import Route
-from gateways.router import route_choose, route_for_gateway
+from gateways.breaker import breaker_record
 from gateways.services import adapter_for
 from kit.db import db_release
 from providers import selectors as catalogue
@@ -33,7 +31,7 @@ from providers import selectors as catalogue
 from ..errors import Reason
 from ..locks import lock_payment
 from ..models import Attempt, Payment, Status
-from . import engine
+from . import outcomes, routing
 from .record import apply_result
 from .transition import payment_transition
 
@@ -64,21 +62,21 @@ def _reserve(payment_id: int, *, actor: str) -> tuple[int, Adapter, Order] | Non
             return None  # not due: a duplicate message, or a backoff still running
         # `tries` counts the attempts made (bumped with each attempt, in this transaction,
         # below): a payment never tried has no history to read.
-        history = engine.attempt_history(payment) if payment.tries else []
+        history = outcomes.attempt_history(payment) if payment.tries else []
         if any(state == Attempt.State.OPEN for _, state, _ in history):
             return None  # an open attempt is resolved by polling, never by sending again
         if payment.provider_id is None:
-            engine.fail(payment, reason=Reason.NO_ROUTE, actor=actor, detail={})
+            outcomes.fail(payment, reason=Reason.NO_ROUTE, actor=actor, detail={})
             return None
         # Checked again here, not only at acceptance: a correction or a resend of a payment
         # whose account was blacklisted since must not reach a gateway either.
         if catalogue.account_blacklisted(payment.provider, payment.account):
-            engine.fail(payment, reason=Reason.BLACKLISTED_ACCOUNT, actor=actor, detail={})
+            outcomes.fail(payment, reason=Reason.BLACKLISTED_ACCOUNT, actor=actor, detail={})
             return None
-        route = _pick(payment, history, actor=actor)
+        route = routing.route_next(payment, actor=actor, history=history)
         if route is None:
             return None
-        attempt = engine.attempt_create(payment=payment, route=route)
+        attempt = outcomes.attempt_create(payment=payment, route=route)
         changes = {"gateway": route.gateway, "tries": payment.tries + 1, "leased_until": None,
                    "next_try_at": now + timedelta(seconds=settings.KIT_ATTEMPT_LEASE_SECONDS)}
         if payment.status == Status.ACCEPTED:
@@ -90,45 +88,17 @@ def _reserve(payment_id: int, *, actor: str) -> tuple[int, Adapter, Order] | Non
                 return None
         else:
             Payment.objects.filter(pk=payment.pk).update(reason="", **changes)
-        order = engine.order_for(payment, attempt)
+        order = outcomes.order_for(payment, attempt)
         gateway = route.gateway
     return attempt.pk, adapter_for(gateway), order
 
 
-def _pick(payment: Payment, history: list, *, actor: str) -> Route | None:
-    """The gateway for this attempt; or None after scheduling a wait or failing the payment.
-
-    `history`: the payment's attempts as (gateway_id, state, outcome), read once by the caller.
-    """
-    declined = engine.declined_gateways(payment, history)
-    current = payment.gateway if payment.gateway_id and payment.gateway_id not in declined else None
-    if current is not None and current.is_active and breaker_allows(current):
-        route = route_for_gateway(provider=payment.provider, dealer=payment.dealer, gateway_id=current.pk)
-        if route is not None:
-            return route
-    exclude = declined | engine.exhausted_gateways(payment, history) | ({current.pk} if current else set())
-    choice = route_choose(provider=payment.provider, dealer=payment.dealer, exclude=exclude)
-    if choice.no_route:
-        # Every gateway declined or was retried out: the retried-out ones may be tried again.
-        choice = route_choose(provider=payment.provider, dealer=payment.dealer, exclude=declined)
-    if choice.route is not None:
-        return choice.route
-    if choice.wait_until is not None:
-        engine.set_reason(payment, Reason.NO_GATEWAY_AVAILABLE, actor=actor)
-        engine.schedule(payment, at=choice.wait_until, task_name="submit")
-        return None
-    last = payment.attempts.filter(outcome=Outcome.DECLINED, round=payment.round).select_related("gateway").last()
-    detail = {"gateway": last.gateway.code, "code": last.result_code, "message": last.message} if last else {}
-    engine.fail(payment, reason=engine.no_route_reason(payment), actor=actor, detail=detail)
-    return None
-
-
 def _call(adapter: Adapter, order: Order) -> tuple[Result, Result | None]:
     """check, then pay with the same attempt id. No transaction is open here."""
-    check = not_registered(engine.call_safely(adapter.check, order, on_error=Outcome.RETRY))
+    check = not_registered(outcomes.call_safely(adapter.check, order, on_error=Outcome.RETRY))
     if not check.ok:
         return check, None
-    return check, engine.call_safely(adapter.pay, order, on_error=Outcome.UNKNOWN)
+    return check, outcomes.call_safely(adapter.pay, order, on_error=Outcome.UNKNOWN)
 
 
 def _record(payment_id: int, attempt_pk: int, check: Result, pay: Result | None, *, actor: str) -> Payment | None:

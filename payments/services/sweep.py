@@ -31,9 +31,10 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from kit.queue import enqueue, queue_depth
+from kit.queue import queue_depth
 from terminals.models import Terminal
 
+from .. import messages
 from ..errors import Reason
 from ..models import Attempt, Payment, Status
 
@@ -45,8 +46,6 @@ GATEWAY_QUEUE = "gateway"  # where submit_payment and poll_payment wait (kit/cel
 
 def payment_sweep(*, now: datetime | None = None) -> dict:
     """Enqueue what is due. Returns counts: {"submit": n, "poll": n, "resume": n}."""
-    from .. import tasks
-
     now = now or timezone.now()
     lease_free = Q(leased_until__isnull=True) | Q(leased_until__lte=now)
     active = Payment.objects.filter(status__in=[Status.ACCEPTED, Status.PROCESSING]).filter(lease_free)
@@ -70,14 +69,14 @@ def payment_sweep(*, now: datetime | None = None) -> dict:
         if not claimed:
             continue  # another sweeper took it
         if Attempt.objects.filter(payment_id=pk, state=Attempt.State.OPEN).exists():
-            enqueue(tasks.poll_payment, pk)
+            messages.send(messages.POLL, pk)
             counts["poll"] += 1
         else:
-            enqueue(tasks.submit_payment, pk)
+            messages.send(messages.SUBMIT, pk)
             counts["submit"] += 1
 
     for dealer_id in held_resumable_dealers():
-        enqueue(tasks.resume_held, dealer_id)
+        messages.send(messages.RESUME_HELD, dealer_id)
         counts["resume"] += 1
     return counts
 

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from alerts.services import alerts_from_heartbeat
 from payments.errors import TxnConflict
 from payments.services import payment_accept
+from payments.services.batch import payments_accept
 
 from .. import selectors
 from ..errors import ApiError, Code, EnrollmentDenied
@@ -109,6 +110,40 @@ def _batch_item(terminal, item) -> tuple[int, dict]:
         return err.status, err.body()
 
 
+def _batch_together(terminal, items: list) -> list[tuple[int, dict] | None]:
+    """Answers for the batch's well-formed items, accepted together (payments/services/batch.py).
+
+    A malformed item answers its 400 here. None for every item still to be accepted one by
+    one: all of them when accepting together failed for anything but a database outage.
+    """
+    answers: list[tuple[int, dict] | None] = [None] * len(items)
+    requests, where = [], []
+    for n, item in enumerate(items):
+        try:
+            requests.append(parse.payment(item))
+            where.append(n)
+        except ApiError as exc:
+            answers[n] = (exc.status, exc.body())
+        except Exception:  # noqa: BLE001, S112 - left to _batch_item, which answers (and logs) it on its own
+            continue
+    try:
+        results = payments_accept(terminal=terminal, requests=requests)
+    except DB_UNAVAILABLE:
+        raise
+    except Exception:
+        log.exception("terminal %s: a batch of %d could not be accepted together; one by one", terminal.number,
+                      len(requests))
+        return [a if a is not None and a[0] == 400 else None for a in answers]
+    for n, result in zip(where, results, strict=True):
+        if isinstance(result, TxnConflict):
+            err = ApiError(Code.TXN_CONFLICT, str(result))
+            answers[n] = (err.status, err.body())
+        else:
+            payment, created = result
+            answers[n] = (201 if created else 200), render.payment(payment, terminal)
+    return answers
+
+
 @api(methods=("POST",), signed=False)
 def enroll(request):
     number, code, public_key = parse.enrollment(parse.json_body(request))
@@ -128,9 +163,10 @@ def payments(request, terminal):
 @api(methods=("POST",), blocked_ok=True)
 def payments_batch(request, terminal):
     items = parse.batch(parse.json_body(request))
+    answers = _batch_together(terminal, items)
     results = []
-    for item in items:
-        status, body = _batch_item(terminal, item)
+    for item, answer in zip(items, answers, strict=True):
+        status, body = answer if answer is not None else _batch_item(terminal, item)
         txn = item.get("txn") if isinstance(item, dict) else None
         results.append({"txn": txn if isinstance(txn, str) and len(txn) <= 64 else None,
                         "http_status": status, "body": body})
@@ -174,7 +210,7 @@ def heartbeat(request, terminal):
     alerts_from_heartbeat(terminal=terminal, content=parse.json_body(request))
     return render.ok({
         "server_time": render.server_time(),
-        "config_version": selectors.terminal_config(terminal)["config_version"],
+        "config_version": selectors.terminal_config_version(terminal),
         "blocked": terminal.status == terminal.Status.BLOCKED,
         "commands": [],
     })

@@ -62,7 +62,7 @@ def processing(mts):
 
 
 def succeed(payment):
-    from payments.services import engine
+    from payments.services import outcomes as engine
 
     with transaction.atomic():
         assert engine.succeed(payment, actor="worker", detail={})
@@ -70,7 +70,7 @@ def succeed(payment):
 
 
 def fail(payment):
-    from payments.services import engine
+    from payments.services import outcomes as engine
 
     with transaction.atomic():
         assert engine.fail(payment, reason="declined", actor="worker", detail={})

@@ -48,14 +48,17 @@ def test_a_batch_with_a_bad_offset_in_the_middle_records_the_items_after_it(kios
 
 
 def test_a_poisoned_third_item_of_five_is_its_own_500_and_the_others_are_recorded(kiosk, monkeypatch, caplog):
-    real_accept = views.payment_accept
+    # Poisoned where the batch's joint acceptance and the one-by-one path both judge an item.
+    from payments.services import accept as single
 
-    def accept(*, terminal, request):
+    real_judge = single._judge
+
+    def judge(terminal, request, *args):
         if request.txn == "3":
             raise RuntimeError("poisoned")
-        return real_accept(terminal=terminal, request=request)
+        return real_judge(terminal, request, *args)
 
-    monkeypatch.setattr(views, "payment_accept", accept)
+    monkeypatch.setattr(single, "_judge", judge)
     with caplog.at_level(logging.ERROR, logger="terminals.api.views"):
         response = kiosk.post_batch([payment(txn=str(i)) for i in range(1, 6)])
     assert response.status_code == 200
@@ -66,7 +69,7 @@ def test_a_poisoned_third_item_of_five_is_its_own_500_and_the_others_are_recorde
     assert sorted(Payment.objects.values_list("txn", flat=True)) == ["1", "2", "4", "5"]
     assert "txn='3'" in caplog.text
     # The retried batch answers the recorded items as before and tries the poisoned one again.
-    monkeypatch.setattr(views, "payment_accept", real_accept)
+    monkeypatch.setattr(single, "_judge", real_judge)
     again = kiosk.post_batch([payment(txn=str(i)) for i in range(1, 6)]).json()["results"]
     assert [r["http_status"] for r in again] == [200, 200, 201, 200, 200]
 

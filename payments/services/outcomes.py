@@ -1,4 +1,7 @@
-"""What submission, polling and the sweeper share: attempts, schedules, moves, failure with refund.
+"""Attempts and the endings they lead to: create, fill and read attempts; succeed; fail with refund.
+
+Shared by submission, polling, status checks and the operator actions. The waits between
+tries are in payments/services/waits.py, the choice of the next gateway in routing.py.
 
 Every function here runs inside the caller's transaction with the payment row locked
 (payment before dealer, so two workers never deadlock); none of them calls a gateway.
@@ -7,13 +10,10 @@ Every function here runs inside the caller's transaction with the payment row lo
 from __future__ import annotations
 
 import logging
-import random
 import secrets
 import time
-from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,9 +22,8 @@ from dealers.services import ledger_post, reward_accrue_for_payment
 from gateways.adapters.base import Order, Outcome, Result
 from gateways.models import Route
 
-from ..errors import Reason
 from ..models import Attempt, Payment, Status
-from .transition import payment_note, payment_transition
+from .transition import payment_transition
 
 log = logging.getLogger("kit.payments.engine")
 
@@ -85,80 +84,6 @@ def attempt_history(payment: Payment) -> list[tuple[int, str, str]]:
     return list(payment.attempts.filter(round=payment.round).values_list("gateway_id", "state", "outcome"))
 
 
-def declined_gateways(payment: Payment, history: list | None = None) -> set[int]:
-    history = attempt_history(payment) if history is None else history
-    return {gid for gid, _, outcome in history if outcome == Outcome.DECLINED}
-
-
-def retries_at(payment: Payment, gateway_id: int) -> int:
-    return payment.attempts.filter(gateway_id=gateway_id, state=CLOSED, outcome=Outcome.RETRY,
-                                   round=payment.round).count()
-
-
-def exhausted_gateways(payment: Payment, history: list | None = None) -> set[int]:
-    """Gateways where this payment used up its retries."""
-    limit = settings.KIT_RETRIES_PER_GATEWAY
-    history = attempt_history(payment) if history is None else history
-    counts: dict[int, int] = {}
-    for gid, state, outcome in history:
-        if state == CLOSED and outcome == Outcome.RETRY:
-            counts[gid] = counts.get(gid, 0) + 1
-    return {gid for gid, n in counts.items() if n >= limit}
-
-
-# --- schedules --------------------------------------------------------------------------
-def backoff(n: int) -> float:
-    """Seconds before retry number `n` (1-based): exponential, capped, with +-20 % jitter."""
-    base = settings.KIT_RETRY_BASE_SECONDS * (2 ** max(n - 1, 0))
-    return min(settings.KIT_RETRY_MAX_SECONDS, base) * random.uniform(0.8, 1.2)
-
-
-def poll_delay(polls_done: int) -> float:
-    schedule = settings.KIT_POLL_SCHEDULE or [60.0]
-    return schedule[min(polls_done, len(schedule) - 1)]
-
-
-def schedule(payment: Payment, *, at: datetime, task_name: str, **changes) -> None:
-    """Set the payment's next try, and hand it to the broker on commit when the wait is short.
-
-    Long waits live only in `next_try_at` (the sweeper enqueues them); a short one is also
-    sent as a countdown message so demo paths take seconds. While that message is on its
-    way the sweeper's lease is taken, so the payment is not enqueued twice.
-    """
-    now = timezone.now()
-    delay = max((at - now).total_seconds(), 0.0)
-    short = delay <= settings.KIT_COUNTDOWN_MAX_SECONDS
-    lease = at + timedelta(seconds=settings.KIT_SWEEP_LEASE_SECONDS) if short else None
-    Payment.objects.filter(pk=payment.pk).update(next_try_at=at, leased_until=lease, **changes)
-    payment.next_try_at, payment.leased_until = at, lease
-    for field, value in changes.items():
-        setattr(payment, field, value)
-    if short:
-        pk = payment.pk
-        transaction.on_commit(lambda: enqueue_later(task_name, pk, delay))
-
-
-def enqueue_later(task_name: str, payment_id: int, delay: float) -> None:
-    """Send a payment task with a (short) countdown; a broker failure is logged, the sweeper is the net."""
-    from .. import tasks
-
-    task = {"submit": tasks.submit_payment, "poll": tasks.poll_payment}[task_name]
-    try:
-        task.apply_async(args=(payment_id,), countdown=max(0.0, min(delay, settings.KIT_COUNTDOWN_MAX_SECONDS)),
-                         retry=False)  # one try, as kit.queue.enqueue: the sweeper is the net
-    except Exception:  # noqa: BLE001 - any broker error: the lease expires and the sweeper sends it
-        log.warning("enqueue of %s(%s) failed; the sweeper will pick it up", task.name, payment_id, exc_info=True)
-
-
-def set_reason(payment: Payment, reason: str, *, actor: str, detail: dict | None = None) -> None:
-    """A reason on a payment that keeps its status (waiting, outcome unknown), with a timeline note."""
-    if payment.reason == reason:
-        return
-    Payment.objects.filter(pk=payment.pk).update(reason=reason)
-    payment.reason = reason
-    payment_note(payment=payment, actor=actor, reason=reason, detail=detail)
-
-
 # --- endings ----------------------------------------------------------------------------
 def succeed(payment: Payment, *, actor: str, detail: dict) -> bool:
     """Succeed, and write the reward shares of the dealer chain in the same transaction (no dealer row locked)."""
@@ -195,10 +120,6 @@ def result_detail(attempt: Attempt, result: Result, step: str) -> dict:
     return {"gateway": attempt.gateway.code, "attempt": attempt.attempt_id, "step": step,
             "outcome": str(result.outcome), "code": result.code, "message": result.message[:255],
             "upstream_id": result.upstream_id}
-
-
-def no_route_reason(payment: Payment) -> str:
-    return Reason.DECLINED if declined_gateways(payment) else Reason.NO_ROUTE
 
 
 def call_safely(fn, order: Order, *, on_error: Outcome) -> Result:
