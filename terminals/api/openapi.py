@@ -331,3 +331,9 @@ from .lookups_schema import LOOKUP_PATHS, LOOKUP_SCHEMAS  # noqa: E402
 
 SCHEMA["paths"].update(LOOKUP_PATHS)
 SCHEMA["components"]["schemas"].update(LOOKUP_SCHEMAS)
+
+# The encashments and the commands (terminals/api/fleet.py) likewise.
+from .fleet_schema import FLEET_PATHS, FLEET_SCHEMAS  # noqa: E402
+
+SCHEMA["paths"].update(FLEET_PATHS)
+SCHEMA["components"]["schemas"].update(FLEET_SCHEMAS)
