@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from .cabinet import money, terminals, views
+from .cabinet import commands, encashments, money, terminals, views
 
 app_name = "cabinet"
 
@@ -15,6 +15,11 @@ urlpatterns: list = [
     path("terminals/<int:pk>/block/", terminals.terminal_block, name="terminal_block"),
     path("terminals/<int:pk>/unblock/", terminals.terminal_unblock, name="terminal_unblock"),
     path("terminals/<int:pk>/providers/", terminals.terminal_providers, name="terminal_providers"),
+    # Remote commands and encashments (dealers/cabinet/commands.py, encashments.py)
+    path("commands/", commands.command_list, name="commands"),
+    path("encashments/", encashments.encashment_list, name="encashments"),
+    path("encashments/<int:pk>/", encashments.encashment_detail, name="encashment"),
+    path("encashments/<int:pk>/counted/", encashments.encashment_count, name="encashment_count"),
     path("payments/", money.payment_list, name="payments"),
     path("payments/<int:pk>/", money.payment_detail, name="payment"),
     path("balance/", money.balance, name="balance"),

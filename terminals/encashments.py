@@ -168,7 +168,7 @@ def reconciliation(encashment: Encashment) -> Reconciliation:
         recorded=Sum("payment__amount", default=ZERO),
         linked=Count("id", filter=Q(payment__isnull=False)),
         pending=Count("id", filter=Q(payment__isnull=True)))
-    return Reconciliation(notes_total=encashment.total, recorded=agg["recorded"], linked=agg["linked"],
+    return Reconciliation(notes_total=encashment.total, recorded=rub(agg["recorded"]), linked=agg["linked"],
                           pending=agg["pending"], counted=encashment.counted_amount)
 
 

@@ -26,6 +26,7 @@ OWNERS = {
     "terminal_unblock": "terminal", "terminal_providers": "terminal",
     "payment": "payment",
     "export": "export", "export_download": "export",
+    "encashment": "encashment", "encashment_count": "encashment",
 }
 
 
@@ -40,7 +41,23 @@ def _object(kind, dealer, user, make_payment):
         return make_payment(terminal, "10.00")
     if kind == "export":
         return ExportJob.objects.create(user=user, dealer=dealer, kind="payments", state="done")
+    if kind == "encashment":
+        return _encashment(terminal)
     raise AssertionError(f"no object kind {kind}")
+
+
+def _encashment(terminal):
+    import uuid
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from terminals.encashments import EncashmentRequest, encashment_record
+
+    now = timezone.now()
+    row, _ = encashment_record(terminal=terminal, request=EncashmentRequest(
+        kiosk_id=uuid.uuid4(), opened_at=now, closed_at=now, notes={"100": 1}, total=Decimal("100.00"), txns=()))
+    return row
 
 
 def test_every_cabinet_url_with_an_id_is_in_the_isolation_table():
@@ -79,7 +96,7 @@ def test_every_id_outside_the_viewers_subtree_is_404_for_get_and_post(client, wo
 @pytest.mark.django_db
 def test_the_owner_sees_each_of_those_objects(client, world, demo, make_payment, dealer_user):
     client.login(username="dealer", password="kit-demo")
-    for name in ("terminal", "payment"):
+    for name in ("terminal", "payment", "encashment"):
         obj = _object(OWNERS[name], demo, dealer_user, make_payment)
         assert client.get(reverse(f"cabinet:{name}", kwargs={"pk": obj.pk})).status_code == 200
 
