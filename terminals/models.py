@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kit.money import ZERO, MoneyField
 
@@ -207,11 +208,11 @@ class TerminalCommand(models.Model):
         UPDATE = "update", _("update the software")
 
     class State(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        DELIVERED = "delivered", _("delivered")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
-        EXPIRED = "expired", _("expired")
+        QUEUED = "queued", pgettext_lazy("command state", "queued")
+        DELIVERED = "delivered", pgettext_lazy("command state", "delivered")
+        DONE = "done", pgettext_lazy("command state", "done")
+        FAILED = "failed", pgettext_lazy("command state", "failed")
+        EXPIRED = "expired", pgettext_lazy("command state", "expired")
 
     terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="commands",
                                  verbose_name=_("terminal"))
