@@ -1,1 +1,3 @@
-"""The program that runs on the kiosk itself. No Django here: it must run on the terminal."""
+"""KIT kiosk program: runs on the terminal, talks to the platform only over the signed terminal API."""
+
+__version__ = "0.2.0"

@@ -1,9 +1,12 @@
-"""`python -m kiosk simulate`: one kiosk posting a realistic mix of payments and watching them finish."""
+"""`python -m kiosk simulate`: one kiosk posting a realistic mix of payments and watching them finish.
+
+It talks to the platform only over the terminal API: a terminal without a key enrolls with a one-time
+code given as --code or in $KIOSK_ENROLL_CODE (issued in the cabinet or by an admin)."""
 
 from __future__ import annotations
 
+import os
 import random
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -23,6 +26,8 @@ MAGIC = ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
 MAGIC_PROVIDERS = ["mts", "rostelecom"]
 AMOUNTS = ["50", "100", "100", "150", "200", "250.50", "300", "500", "1000", "75.25"]
 KOPECK = Decimal("0.01")
+# The one-time enrollment code may come from the environment instead of --code (kept out of `ps`).
+CODE_ENV = "KIOSK_ENROLL_CODE"
 
 
 def account_for(code: str, rng: random.Random, suffix: str | None = None) -> str:
@@ -68,18 +73,13 @@ def make_payments(config: dict, start_txn: int, count: int, rng: random.Random) 
     return out
 
 
-def issue_code(terminal: str, repo: Path) -> str:
-    """Run the platform's own command for a code (the demo's stand-in for a dealer reading it out)."""
-    python = repo / ".venv" / "bin" / "python"
-    result = subprocess.run([str(python), "manage.py", "issue_enrollment_code", terminal], cwd=repo,
-                            capture_output=True, text=True, check=False, timeout=120)
-    if result.returncode != 0:
-        raise SystemExit(f"issue_enrollment_code failed:\n{result.stderr.strip()}")
-    lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
-    return lines[-1]
+class NeedCode(SystemExit):
+    pass
 
 
-def ensure_enrolled(client: KioskClient, key_path: Path, repo: Path, out) -> None:
+def ensure_enrolled(client: KioskClient, key_path: Path, code: str | None, out) -> None:
+    """Use the stored key while the server knows it; else enroll a new one with the one-time code
+    (a dealer issues it in the cabinet; an admin on the server with the issue_enrollment_code command)."""
     if key_path.exists():
         client.key = key_load(key_path)
         probe = client.config()
@@ -87,8 +87,11 @@ def ensure_enrolled(client: KioskClient, key_path: Path, repo: Path, out) -> Non
                                                                                      "bad_signature"):
             return
         print(f"stored key for terminal {client.terminal} is not known to the server: enrolling again", file=out)
+    code = code or os.environ.get(CODE_ENV)
+    if not code:
+        raise NeedCode(f"terminal {client.terminal} has no key the server knows: give --code CODE "
+                       f"(or set {CODE_ENV}) with a one-time enrollment code")
     key = Ed25519PrivateKey.generate()
-    code = issue_code(client.terminal, repo)
     response = client.enroll(code, key)
     if response.status_code != 200:
         raise SystemExit(f"enrollment failed: {response.status_code} {response.text}")
@@ -97,12 +100,12 @@ def ensure_enrolled(client: KioskClient, key_path: Path, repo: Path, out) -> Non
 
 
 def simulate(*, base: str, terminal: str, count: int, timeout: float, repo: Path = REPO, seed: int | None = None,
-             transport=None, out=sys.stdout, poll_every: float = 1.0) -> dict[str, int]:
+             transport=None, out=sys.stdout, poll_every: float = 1.0, code: str | None = None) -> dict[str, int]:
     """Post `count` payments as `terminal`, poll them until final or `timeout`; print and return the tally."""
     rng = random.Random(seed)
     key_path = repo / "var" / "kiosk" / f"{terminal}.key"
     with KioskClient(base, terminal, transport=transport) as client:
-        ensure_enrolled(client, key_path, repo, out)
+        ensure_enrolled(client, key_path, code, out)
         client.heartbeat({"software_version": "kiosk-sim/0.1",
                           "devices": {"bill_validator": {"state": "ok", "error": ""},
                                       "printer": {"state": "ok", "paper": "ok"}},

@@ -65,9 +65,12 @@ class EnrollmentCodeAdmin(admin.ModelAdmin):
 
 @admin.register(TerminalState)
 class TerminalStateAdmin(admin.ModelAdmin):
-    list_display = ["terminal", "reported_at", "software_version", "cash_notes", "cash_amount"]
+    list_display = ["terminal", "reported_at", "software_version", "cash_notes", "cash_amount", "queue_count"]
     list_select_related = ["terminal"]
-    readonly_fields = ["terminal", "devices", "cash_notes", "cash_amount", "software_version", "reported_at"]
+    # Everything here is what the terminal reported: nobody edits it by hand.
+    readonly_fields = ["terminal", "devices", "cash_notes", "cash_amount", "cash_by_denomination",
+                       "cassette_capacity", "queue_count", "queue_oldest_at", "rejected", "software_version",
+                       "reported_at"]
 
 
 class EncashmentTxnInline(admin.TabularInline):

@@ -82,6 +82,11 @@ class TerminalState(models.Model):
     devices = models.JSONField(_("devices"), default=dict, blank=True)
     cash_notes = models.PositiveIntegerField(_("notes in the cash box"), default=0)
     cash_amount = MoneyField(_("cash in the cash box"), default=ZERO)
+    cash_by_denomination = models.JSONField(_("notes by face value"), default=dict, blank=True)
+    cassette_capacity = models.PositiveIntegerField(_("cassette capacity (notes)"), null=True, blank=True)
+    queue_count = models.PositiveIntegerField(_("payments waiting to be sent"), default=0)
+    queue_oldest_at = models.DateTimeField(_("oldest waiting payment paid at"), null=True, blank=True)
+    rejected = models.JSONField(_("payments the server refused"), default=list, blank=True)
     software_version = models.CharField(_("software version"), max_length=40, blank=True)
     reported_at = models.DateTimeField(_("reported at"))
 

@@ -89,10 +89,25 @@ def terminal_enroll(*, number: str, code: str, public_key: str) -> Terminal:
 
 
 def heartbeat_record(*, terminal: Terminal, software_version: str | None, devices: dict | None,
-                     cash_notes: int | None, cash_amount: Decimal | None) -> TerminalState:
-    """Store what the terminal reports as its live state and mark it seen now."""
+                     cash_notes: int | None, cash_amount: Decimal | None,
+                     cash_by_denomination: dict | None = None, cassette_capacity: int | None = None,
+                     queue_count: int | None = None, queue_oldest_at=None,
+                     rejected: list | None = None) -> TerminalState:
+    """Store what the terminal reports as its live state and mark it seen now.
+
+    A part that is None was not reported and keeps its last value; `queue_count` given sets
+    `queue_oldest_at` with it (None when the queue is empty)."""
     now = timezone.now()
     values = {"reported_at": now}
+    if cash_by_denomination is not None:
+        values["cash_by_denomination"] = cash_by_denomination
+    if cassette_capacity is not None:
+        values["cassette_capacity"] = cassette_capacity
+    if queue_count is not None:
+        values["queue_count"] = queue_count
+        values["queue_oldest_at"] = queue_oldest_at
+    if rejected is not None:
+        values["rejected"] = rejected
     if software_version is not None:
         values["software_version"] = software_version
     if devices is not None:

@@ -181,7 +181,23 @@ HEARTBEAT_IN = {
             "additionalProperties": {"type": "object", "maxProperties": 16, "propertyNames": _text(64),
                                      "additionalProperties": DEVICE_VALUE}},
         "cash": {"type": "object", "properties": {
-            "notes": {"type": "integer", "minimum": 0, "maximum": 1000000}, "amount": AMOUNT}},
+            "notes": {"type": "integer", "minimum": 0, "maximum": 1000000}, "amount": AMOUNT,
+            "by_denomination": {"type": "object", "maxProperties": 32, "description": "face value -> notes",
+                                "propertyNames": {"type": "string", "pattern": "^[0-9]{1,6}$"},
+                                "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 1000000},
+                                "example": {"100": 12, "500": 3}},
+            "cassette_capacity": {"type": "integer", "minimum": 0, "maximum": 1000000,
+                                  "description": "how many notes the cassette holds"}}},
+        "queue": {"type": "object", "description": "payments taken but not yet accepted by the server",
+                  "properties": {"count": {"type": "integer", "minimum": 0, "maximum": 1000000},
+                                 "oldest_at": {"anyOf": [ISO_TIME, {"type": "null"}],
+                                               "description": "paid_at of the oldest; required when count > 0"}}},
+        "rejected": {"type": "array", "maxItems": 500,
+                     "description": "payments the server refused with 400/409, kept on the kiosk for support",
+                     "items": {"type": "object", "required": ["txn", "http_status"], "properties": {
+                         "txn": {"type": "string", "pattern": "^[0-9]{1,20}$"},
+                         "http_status": {"type": "integer", "minimum": 400, "maximum": 599},
+                         "code": _text(64, allow_empty=True)}}},
     },
 }
 

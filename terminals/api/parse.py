@@ -192,10 +192,16 @@ def enrollment(doc: dict) -> tuple[str, str, str]:
     return number, code, public_key
 
 
+MAX_DENOMINATIONS = 32
+MAX_REJECTED = 500
+
+
 def heartbeat(doc: dict) -> dict:
-    """{software_version, devices, cash_notes, cash_amount}; absent parts are None (kept as they are)."""
+    """The heartbeat's parts as heartbeat_record's keywords; absent parts are None (kept as they are)."""
     errors = {}
-    out = {"software_version": None, "devices": None, "cash_notes": None, "cash_amount": None}
+    out = {"software_version": None, "devices": None, "cash_notes": None, "cash_amount": None,
+           "cash_by_denomination": None, "cassette_capacity": None, "queue_count": None,
+           "queue_oldest_at": None, "rejected": None}
     if "software_version" in doc:
         out["software_version"] = text(doc["software_version"], max_len=40, allow_empty=True)
         if out["software_version"] is None:
@@ -207,10 +213,10 @@ def heartbeat(doc: dict) -> dict:
     if "cash" in doc:
         cash = doc["cash"]
         if not isinstance(cash, dict):
-            errors["cash"] = "an object {notes, amount}"
+            errors["cash"] = "an object {notes, amount, by_denomination, cassette_capacity}"
         else:
-            notes = integer(cash.get("notes", 0))
-            if notes is None or not 0 <= notes <= 1_000_000:
+            notes = _count(cash.get("notes", 0))
+            if notes is None:
                 errors["cash.notes"] = "a count of notes (integer, 0 to 1000000)"
             else:
                 out["cash_notes"] = notes
@@ -219,8 +225,72 @@ def heartbeat(doc: dict) -> dict:
                 errors["cash.amount"] = "an amount string like 1500.00"
             else:
                 out["cash_amount"] = total
+            if "by_denomination" in cash:
+                out["cash_by_denomination"] = _denominations(cash["by_denomination"])
+                if out["cash_by_denomination"] is None:
+                    errors["cash.by_denomination"] = ("an object of up to 32 face values (digits, e.g. \"100\") "
+                                                      "-> note counts (integer, 0 to 1000000)")
+            if "cassette_capacity" in cash:
+                capacity = _count(cash["cassette_capacity"])
+                if capacity is None:
+                    errors["cash.cassette_capacity"] = "the cassette's capacity in notes (integer, 0 to 1000000)"
+                else:
+                    out["cassette_capacity"] = capacity
+    if "queue" in doc:
+        queue = doc["queue"]
+        count = _count(queue.get("count", 0)) if isinstance(queue, dict) else None
+        if count is None:
+            errors["queue"] = "an object {count: integer 0 to 1000000, oldest_at: ISO 8601 or null}"
+        else:
+            out["queue_count"] = count
+            oldest = queue.get("oldest_at")
+            when = None if oldest is None else timestamp(oldest)
+            if oldest is not None and when is None:
+                errors["queue.oldest_at"] = "ISO 8601 date and time with an offset, or null"
+            elif out["queue_count"] and when is None:
+                errors["queue.oldest_at"] = "required when count is above 0"
+            else:
+                out["queue_oldest_at"] = when if out["queue_count"] else None
+    if "rejected" in doc:
+        out["rejected"] = _rejected(doc["rejected"])
+        if out["rejected"] is None:
+            errors["rejected"] = (f"a list of up to {MAX_REJECTED} objects {{txn: digits, http_status: 400-599, "
+                                  "code: string}")
     if errors:
         raise ApiError(Code.INVALID, "The heartbeat is malformed.", fields=errors)
+    return out
+
+
+def _count(value) -> int | None:
+    """A count from 0 to 1,000,000 (an integer as JSON Schema counts one), else None."""
+    n = integer(value)
+    return n if n is not None and 0 <= n <= 1_000_000 else None
+
+
+def _denominations(value) -> dict | None:
+    if not isinstance(value, dict) or len(value) > MAX_DENOMINATIONS:
+        return None
+    for face, n in value.items():
+        if not (isinstance(face, str) and face.isascii() and face.isdigit() and len(face) <= 6) or _count(n) is None:
+            return None
+    return {face: _count(value[face]) for face in sorted(value, key=int)}
+
+
+def _rejected(value) -> list | None:
+    if not isinstance(value, list) or len(value) > MAX_REJECTED:
+        return None
+    out = []
+    for item in value:
+        if not isinstance(item, dict):
+            return None
+        txn, status, code = item.get("txn"), item.get("http_status"), item.get("code", "")
+        if not isinstance(txn, str) or not TXN_RE.fullmatch(txn):
+            return None
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            return None
+        if text(code, max_len=64, allow_empty=True) is None:
+            return None
+        out.append({"txn": txn, "http_status": status, "code": code})
     return out
 
 

@@ -11,9 +11,8 @@ ENCASHMENT_ID = "5a8f0c2e-1b3d-4e6f-8a9b-0c1d2e3f4a5b"
 
 def _kiosk(live_server):
     from kiosk.client import KioskClient
-    from terminals.services import enrollment_code_issue
-
     from terminals.models import Terminal
+    from terminals.services import enrollment_code_issue
 
     _, code = enrollment_code_issue(terminal=Terminal.objects.get(number="1001"))
     client = KioskClient(live_server.url, "1001")

@@ -1,6 +1,5 @@
 import io
 import stat
-import subprocess
 
 import pytest
 
@@ -11,28 +10,34 @@ from terminals.services import enrollment_code_issue
 pytestmark = pytest.mark.django_db
 
 
+class Codes(list):
+    """One-time codes issued as a dealer would (the kiosk never runs the server's manage.py)."""
+
+    def __init__(self, terminal):
+        super().__init__()
+        self.terminal = terminal
+
+    def issue(self) -> str:
+        self.append(self.terminal.number)
+        return enrollment_code_issue(terminal=self.terminal)[1]
+
+
 @pytest.fixture
-def codes(monkeypatch, terminal):
-    """issue_code without a subprocess (the test database is not the one manage.py would open)."""
-    issued = []
-
-    def issue(number, repo):
-        issued.append(number)
-        return enrollment_code_issue(terminal=terminal)[1]
-
-    monkeypatch.setattr(sim, "issue_code", issue)
-    return issued
+def codes(terminal):
+    return Codes(terminal)
 
 
-def run(transport, tmp_path, count, **kw):
+def run(transport, tmp_path, count, codes=None, **kw):
     out = io.StringIO()
+    key = tmp_path / "var" / "kiosk" / "1001.key"
+    code = codes.issue() if codes is not None and not key.exists() else None
     tally = sim.simulate(base="http://testserver", terminal="1001", count=count, timeout=0.3, repo=tmp_path,
-                         seed=7, transport=transport, out=out, poll_every=0.1, **kw)
+                         seed=7, transport=transport, out=out, poll_every=0.1, code=code, **kw)
     return tally, out.getvalue().splitlines()
 
 
 def test_simulate_enrolls_posts_the_magic_accounts_and_prints_a_line_each(terminal, transport, tmp_path, codes):
-    tally, lines = run(transport, tmp_path, 20)
+    tally, lines = run(transport, tmp_path, 20, codes)
     assert codes == ["1001"]
     key = tmp_path / "var" / "kiosk" / "1001.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
@@ -50,29 +55,35 @@ def test_simulate_enrolls_posts_the_magic_accounts_and_prints_a_line_each(termin
 
 
 def test_simulate_reuses_its_key_and_continues_after_last_txn(terminal, transport, tmp_path, codes):
-    run(transport, tmp_path, 3)
-    run(transport, tmp_path, 3)
+    run(transport, tmp_path, 3, codes)
+    run(transport, tmp_path, 3, codes)
     assert codes == ["1001"]
     txns = sorted(int(t) for t in Payment.objects.filter(terminal=terminal).values_list("txn", flat=True))
     assert txns == [1, 2, 3, 4, 5, 6]
 
 
 def test_simulate_enrolls_again_when_the_server_forgot_its_key(terminal, transport, tmp_path, codes):
-    run(transport, tmp_path, 1)
+    run(transport, tmp_path, 1, codes)
     type(terminal).objects.filter(pk=terminal.pk).update(public_key="")
-    run(transport, tmp_path, 1)
+    with pytest.raises(SystemExit, match="give --code CODE"):
+        run(transport, tmp_path, 1)
+    tally = sim.simulate(base="http://testserver", terminal="1001", count=1, timeout=0.3, repo=tmp_path,
+                          seed=7, transport=transport, out=io.StringIO(), poll_every=0.1, code=codes.issue())
     assert codes == ["1001", "1001"]
+    assert sum(tally.values()) == 1
 
 
-def test_issue_code_reads_the_last_line_of_the_command(monkeypatch, tmp_path):
-    def fake_run(cmd, **kw):
-        assert cmd[1:] == ["manage.py", "issue_enrollment_code", "1001"]
-        assert kw["cwd"] == tmp_path
-        return subprocess.CompletedProcess(cmd, 0, stdout="Enrollment code for terminal 1001:\n1234-5678-9012\n",
-                                           stderr="")
+def test_simulate_reads_the_code_from_the_environment(terminal, transport, tmp_path, codes, monkeypatch):
+    monkeypatch.setenv("KIOSK_ENROLL_CODE", codes.issue())
+    tally, _ = run(transport, tmp_path, 2)
+    assert sum(tally.values()) == 2
+    assert (tmp_path / "var" / "kiosk" / "1001.key").exists()
 
-    monkeypatch.setattr(sim.subprocess, "run", fake_run)
-    assert sim.issue_code("1001", tmp_path) == "1234-5678-9012"
+
+def test_simulate_never_runs_the_servers_manage_py():
+    source = (sim.REPO / "kiosk" / "simulate.py").read_text()
+    assert "manage.py" not in source
+    assert "subprocess" not in source
 
 
 def test_the_cli_parses_its_arguments(monkeypatch):
@@ -80,5 +91,7 @@ def test_the_cli_parses_its_arguments(monkeypatch):
 
     seen = {}
     monkeypatch.setattr(cli, "simulate", lambda **kw: seen.update(kw))
-    assert cli.main(["simulate", "--base", "http://x", "--terminal", "1002", "--count", "5"]) == 0
-    assert (seen["base"], seen["terminal"], seen["count"], seen["timeout"]) == ("http://x", "1002", 5, 90.0)
+    assert cli.main(["simulate", "--base", "http://x", "--terminal", "1002", "--count", "5",
+                     "--code", "1234-5678-9012"]) == 0
+    assert (seen["base"], seen["terminal"], seen["count"], seen["timeout"], seen["code"]) == (
+        "http://x", "1002", 5, 90.0, "1234-5678-9012")

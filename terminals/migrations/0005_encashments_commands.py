@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('payments', '0003_rounds'),
-        ('terminals', '0003_heartbeat_history_and_audit'),
+        ('terminals', '0004_heartbeat_queue_cash'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

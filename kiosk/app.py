@@ -1,0 +1,162 @@
+"""`python -m kiosk run`: the devices, the flow, the sender, the heartbeat and the screens, wired up.
+
+Threads: the device thread (the only one that talks to the validator, printer and registrar), the
+sender, the heartbeat and the screens' HTTP server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from decimal import Decimal
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from . import __version__
+from .client import KioskClient
+from .config import Config
+from .devices.ccnet_frames import Note
+from .flow import Flow, Link
+from .sender import Sender
+from .signing import key_load, key_save
+from .store import Store
+from .sync import Heartbeat, config_refresh
+
+log = logging.getLogger(__name__)
+
+
+class NotEnrolled(RuntimeError):
+    pass
+
+
+def saved_bill_table(store: Store) -> dict[int, Note]:
+    raw = store.meta_get("bill_table") or ""
+    table = {}
+    for item in filter(None, raw.split(",")):
+        t, value, currency = item.split(":")
+        table[int(t)] = Note(bill_type=int(t), value=Decimal(value), currency=currency)
+    return table
+
+
+def make_client(cfg: Config, *, key: Ed25519PrivateKey | None = None, transport=None) -> KioskClient:
+    return KioskClient(cfg.server_url, cfg.terminal, key, transport=transport, timeout=cfg.request_timeout,
+                       unavailable_retries=1, max_retry_wait=5.0)
+
+
+def enroll(cfg: Config, code: str, *, transport=None, out=print) -> int:
+    """Register a new key with the one-time code; the key file is written (0600) only once the server took it.
+    Then read /config, which confirms the server's last_txn into the store."""
+    key = Ed25519PrivateKey.generate()
+    with make_client(cfg, transport=transport) as client:
+        response = client.enroll(code, key)
+        if response.status_code != 200:
+            out(f"enrollment refused: {response.status_code} {response.text}")
+            return 1
+        key_save(key, cfg.key_file)
+        out(f"terminal {cfg.terminal} enrolled; key in {cfg.key_file}")
+        store = Store(cfg.store_path)
+        try:
+            if config_refresh(store=store, client=client, link=Link()):
+                out(f"config loaded; next txn {store.txn_counter() + 1}")
+        finally:
+            store.close()
+    return 0
+
+
+def make_devices(cfg: Config, store: Store):
+    from .devices.ccnet import CcnetValidator
+    from .devices.escpos import EscPosPrinter
+    from .devices.fiscal import NoneRegistrar
+
+    validator = CcnetValidator(cfg.validator, bill_table=saved_bill_table(store), poll_interval=cfg.poll_interval)
+    printer = EscPosPrinter(cfg.printer, encoding=cfg.printer_encoding, codepage=cfg.printer_codepage)
+    if cfg.fiscal == "sim":
+        from .devices.sim.fiscal import FiscalRegistrarSimulator
+
+        registrar = FiscalRegistrarSimulator()
+    else:
+        registrar = NoneRegistrar(printer)
+    return validator, printer, registrar
+
+
+class Kiosk:
+    """Everything one terminal runs; start() spawns the threads, stop() ends them."""
+
+    def __init__(self, cfg: Config, *, transport=None, devices=None):
+        if not cfg.key_file.exists():
+            raise NotEnrolled(f"no key file {cfg.key_file}: run `python -m kiosk enroll` first")
+        self.cfg = cfg
+        self.store = Store(cfg.store_path)
+        self.client = make_client(cfg, key=key_load(cfg.key_file), transport=transport)
+        self.link = Link()
+        validator, printer, registrar = devices or make_devices(cfg, self.store)
+        self.sender = Sender(store=self.store, client=self.client, link=self.link, base=cfg.backoff_base,
+                             cap=cfg.backoff_max, interval=cfg.send_interval)
+        self.flow = Flow(config=cfg, store=self.store, validator=validator, printer=printer, registrar=registrar,
+                         client=self.client, link=self.link, on_finished=self.sender.wake.set)
+        self.heartbeat = Heartbeat(flow=self.flow, client=self.client, link=self.link, seconds=cfg.heartbeat_seconds)
+        self.stopping = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.web = None
+
+    def device_loop(self) -> None:
+        try:
+            self.flow.start()
+        except Exception as exc:  # a dead port: the screens say "out of service", the log says why
+            log.exception("device start")
+            self.flow.devices.validator, self.flow.devices.validator_error = "error", str(exc)[:255]
+        while not self.stopping.is_set():
+            try:
+                self.flow.tick()
+            except Exception:  # one bad tick must not stop the kiosk; the next one tries again
+                log.exception("device thread")
+                time.sleep(1.0)
+            time.sleep(self.cfg.poll_interval)
+
+    def start(self, *, web: bool = True) -> None:
+        log.info("kit-kiosk %s, terminal %s, store %s", __version__, self.cfg.terminal, self.cfg.store_path)
+        config_refresh(store=self.store, client=self.client, link=self.link)
+        for name, target in (("devices", self.device_loop), ("sender", self.sender.run),
+                             ("heartbeat", self.heartbeat.run)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        if web:
+            from .web import serve
+
+            self.web = serve(self.flow, self.cfg)
+            thread = threading.Thread(target=self.web.serve_forever, name="web", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+            log.info("screens on http://%s:%d/", self.cfg.listen_host, self.web.server_port)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.sender.stopping.set()
+        self.sender.wake.set()
+        self.heartbeat.stopping.set()
+        self.flow.devices.changed.set()
+        if self.web is not None:
+            self.web.shutdown()
+            self.web.server_close()
+        for thread in self.threads:
+            thread.join(timeout=5)
+        self.client.close()
+        self.store.close()
+
+
+def run(cfg: Config) -> int:
+    try:
+        kiosk = Kiosk(cfg)
+    except NotEnrolled as exc:
+        log.error("%s", exc)
+        return 2
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    kiosk.start()
+    done.wait()
+    kiosk.stop()
+    return 0

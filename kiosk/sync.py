@@ -1,0 +1,109 @@
+"""Talking to the server besides payments: the config (cached with its ETag) and the heartbeat."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from decimal import Decimal
+
+import httpx
+
+from . import __version__
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+def config_refresh(*, store: Store, client, link) -> bool:
+    """GET /config (If-None-Match the cached ETag); the server's last_txn moves our counter up and
+    confirms the store. False when the server was not reached (the cached config stays in use)."""
+    cached, etag = store.config_cached()
+    try:
+        response = client.config(etag if cached else None)
+    except (httpx.HTTPError, OSError) as exc:
+        link.fail()
+        log.warning("config: server not reached: %s", exc)
+        return False
+    if response.status_code == 304 and cached is not None:
+        link.ok()
+        store.server_last_txn_seen(cached.get("last_txn"))
+        return True
+    if response.status_code != 200:
+        if response.status_code >= 500:
+            link.fail()
+        log.warning("config: answered %d", response.status_code)
+        return False
+    link.ok()
+    doc = response.json()
+    store.config_save(doc, response.headers.get("ETag"))
+    counter = store.server_last_txn_seen(doc.get("last_txn"))
+    log.info("config %s loaded; server last_txn %s, our counter %d", doc.get("config_version"),
+             doc.get("last_txn"), counter)
+    return True
+
+
+def heartbeat_doc(flow) -> dict:
+    """What the server's heartbeat takes: devices, version, cash box, the unsent queue, refused payments."""
+    d = flow.devices
+    store = flow.store
+    box = store.cash_box()
+    queue = store.queue_summary()
+    devices = {"bill_validator": {"state": d.validator, "error": d.validator_error[:255],
+                                  "model": d.identification[:255], "incidents": flow.incidents},
+               "printer": {"state": d.printer, "paper": d.paper},
+               "fiscal": {"state": d.fiscal, "error": d.fiscal_error[:255], "kind": flow.cfg.fiscal}}
+    amount = sum((Decimal(v) * n for v, n in box.items()), Decimal("0.00"))
+    return {
+        "software_version": f"kit-kiosk/{__version__}",
+        "devices": devices,
+        "cash": {"notes": sum(box.values()), "amount": f"{amount:.2f}", "by_denomination": box,
+                 "cassette_capacity": flow.cfg.cassette_capacity},
+        "queue": {"count": queue["count"], "oldest_at": queue["oldest_at"]},
+        "rejected": [{"txn": p.txn, "http_status": p.http_status, "code": p.error_code}
+                     for p in store.rejected()][-100:],
+    }
+
+
+class Heartbeat:
+    """Every heartbeat_seconds, and at once when a device changes state."""
+
+    def __init__(self, *, flow, client, link, seconds: float = 60.0):
+        self.flow = flow
+        self.client = client
+        self.link = link
+        self.seconds = seconds
+        self.stopping = threading.Event()
+        self.sent = 0
+
+    def beat(self) -> bool:
+        try:
+            response = self.client.heartbeat(heartbeat_doc(self.flow))
+        except (httpx.HTTPError, OSError) as exc:
+            self.link.fail()
+            log.warning("heartbeat: server not reached: %s", exc)
+            return False
+        if response.status_code != 200:
+            if response.status_code >= 500:
+                self.link.fail()
+            log.warning("heartbeat answered %d: %s", response.status_code, response.text[:200])
+            return False
+        self.link.ok()
+        self.sent += 1
+        answer = response.json()
+        self.flow.blocked = bool(answer.get("blocked"))
+        cached, _ = self.flow.store.config_cached()
+        if cached is None or answer.get("config_version") != cached.get("config_version") \
+                or not self.flow.store.confirmed:
+            config_refresh(store=self.flow.store, client=self.client, link=self.link)
+        return True
+
+    def run(self) -> None:
+        changed = self.flow.devices.changed
+        while not self.stopping.is_set():
+            try:
+                self.beat()
+            except Exception:  # a bad answer must not end the heartbeat for good
+                log.exception("heartbeat")
+            seconds = self.flow.server_config.get("terminal", {}).get("heartbeat_seconds") or self.seconds
+            changed.wait(min(float(seconds), self.seconds))
+            changed.clear()
