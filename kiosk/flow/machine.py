@@ -589,9 +589,10 @@ class Flow:
         with self.lock:
             if self.state not in (S.IDLE, S.OUT_OF_SERVICE):
                 return None
-            collection = self.store.collect(now=iso(local_now()))
+            collection = self.store.collect(now=iso(local_now()), opened_at=self.store.meta_get("encashment_opened_at"))
         if collection is None:
             return None
+        self.store.meta_set("encashment_opened_at", "")
         self.devices.changed.set()
         try:
             self.printer.print_lines(receipts.collection_lines(self.cfg, self.server_config, collection))
