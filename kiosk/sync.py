@@ -51,7 +51,11 @@ def heartbeat_doc(flow) -> dict:
     devices = {"bill_validator": {"state": d.validator, "error": d.validator_error[:255],
                                   "model": d.identification[:255], "incidents": flow.incidents},
                "printer": {"state": d.printer, "paper": d.paper},
-               "fiscal": {"state": d.fiscal, "error": d.fiscal_error[:255], "kind": flow.cfg.fiscal}}
+               "fiscal": {"state": d.fiscal, "error": d.fiscal_error[:255], "kind": flow.cfg.fiscal},
+               # Cassette pulls with no encashment open (tamper events), counted since the store began.
+               "cassette": {"tampers": int(store.meta_get("tamper_count", "0")),
+                            "last_tamper_at": store.meta_get("tamper_last_at") or None,
+                            "encashment_open": bool(store.meta_get("encashment_opened_at"))}}
     amount = sum((Decimal(v) * n for v, n in box.items()), Decimal("0.00"))
     return {
         "software_version": f"kit-kiosk/{__version__}",

@@ -157,3 +157,44 @@ def test_unsupported_and_unknown_commands_are_acknowledged_as_failed(make_kiosk,
     update.refresh_from_db()
     assert update.state == "failed"
     assert "not supported" in update.message
+
+
+def test_a_cassette_pulled_with_no_encashment_open_is_a_tamper_event_in_the_heartbeat(make_kiosk, terminal):
+    from kiosk.sync import heartbeat_doc
+    from terminals.models import TerminalState
+
+    h = make_kiosk()
+    h.validator_sim.remove_cassette()
+    h.clock.advance(2)
+    h.ticks(3)
+    cassette = heartbeat_doc(h.flow)["devices"]["cassette"]
+    assert cassette["tampers"] == 1
+    assert cassette["last_tamper_at"]
+    assert cassette["encashment_open"] is False
+    h.ticks(3)  # still out: one pull, one event
+    assert heartbeat_doc(h.flow)["devices"]["cassette"]["tampers"] == 1
+    assert h.kiosk.heartbeat.beat()
+    assert TerminalState.objects.get(terminal=terminal).devices["cassette"]["tampers"] == 1
+
+
+def test_a_cassette_pulled_during_an_open_encashment_is_no_tamper_and_the_encashment_keeps_its_opening(
+        make_kiosk, terminal):
+    from kiosk.sync import heartbeat_doc
+
+    h = make_kiosk()
+    h.pay("mts", "9161234567", 100)
+    h.flow.done()
+    opened = h.flow.encashment_open()
+    h.validator_sim.remove_cassette()
+    h.clock.advance(2)
+    h.ticks(3)
+    assert heartbeat_doc(h.flow)["devices"]["cassette"] == {"tampers": 0, "last_tamper_at": None,
+                                                            "encashment_open": True}
+    h.validator_sim.insert_cassette()
+    h.clock.advance(2)
+    h.ticks(3)
+    collection = h.flow.collect()
+    assert collection["opened_at"] == opened
+    assert heartbeat_doc(h.flow)["devices"]["cassette"]["encashment_open"] is False
+    assert h.kiosk.heartbeat.beat()
+    assert Encashment.objects.get(terminal=terminal).txns.count() == 1
