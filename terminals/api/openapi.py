@@ -190,8 +190,10 @@ HEARTBEAT_IN = {
                                   "description": "how many notes the cassette holds"}}},
         "queue": {"type": "object", "description": "payments taken but not yet accepted by the server",
                   "properties": {"count": {"type": "integer", "minimum": 0, "maximum": 1000000},
-                                 "oldest_at": {"anyOf": [ISO_TIME, {"type": "null"}],
-                                               "description": "paid_at of the oldest; required when count > 0"}}},
+                                 "oldest_at": {"anyOf": [PAID_AT, {"type": "null"}],
+                                               "description": "paid_at of the oldest; required when count > 0"}},
+                  "if": {"required": ["count"], "properties": {"count": {"minimum": 1}}},
+                  "then": {"required": ["oldest_at"], "properties": {"oldest_at": PAID_AT}}},
         "rejected": {"type": "array", "maxItems": 500,
                      "description": "payments the server refused with 400/409, kept on the kiosk for support",
                      "items": {"type": "object", "required": ["txn", "http_status"], "properties": {
