@@ -21,8 +21,8 @@ class CommandForm(forms.Form):
 
 
 def _may_queue(request) -> bool:
-    """Dealer admins queue commands; a read-only dealer viewer does not (every dealer user until roles exist)."""
-    return getattr(request, "can_change", True)
+    """Dealer admins queue commands; a read-only dealer viewer does not (cabinet_view refuses its POSTs too)."""
+    return request.can_change
 
 
 @cabinet_view

@@ -8,12 +8,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from alerts.selectors import alerts_of_terminal
 from providers.models import Provider
 from providers.selectors import dealer_allowed_provider_ids
 from terminals import services as terminal_services
 from terminals.models import Terminal, digits
 
 from ..access import access_terminal, scope_dealers, scope_payments
+from ..services import agent_inactive_above
 from .base import cabinet_view
 from .selectors import terminal_view, terminals_live
 
@@ -86,6 +88,7 @@ def _terminal_page(request, terminal, *, code=None, providers_form=None, status=
         "payments": scope_payments(request.dealer).filter(terminal=terminal).select_related("provider")
         .order_by("-id")[:20],
         "heartbeats": terminal.heartbeats.order_by("-id")[:100],
+        "alerts": alerts_of_terminal(request.dealer, terminal),
         "audit": terminal.audit.select_related("user").order_by("-id")[:20],
         "code": code,
         "current_code": terminal.enrollment_codes.order_by("-id").first(),
@@ -125,6 +128,11 @@ def terminal_block(request, pk: int):
 @require_POST
 def terminal_unblock(request, pk: int):
     terminal = access_terminal(request.dealer, pk)
+    inactive = agent_inactive_above(terminal.dealer)
+    if inactive is not None:
+        messages.error(request, _("%(name)s is deactivated: its terminals stay blocked until it is activated again.")
+                       % {"name": inactive.name})
+        return redirect("cabinet:terminal", pk=terminal.pk)
     terminal_services.terminal_unblock(terminal=terminal, by=request.user)
     messages.success(request, _("Terminal %(number)s is unblocked; its held payments resume.")
                      % {"number": terminal.number})

@@ -86,3 +86,16 @@ def test_the_list_shows_only_the_subtrees_commands_with_their_states(client, ter
     assert f'data-id="{ours.pk}"' in page and "printed" in page
     assert f'data-id="{theirs.pk}"' not in page and f'data-id="{parents.pk}"' not in page
     assert 'class="badge ok">' in page
+
+
+def test_a_dealer_viewer_sees_the_commands_but_cannot_queue_one(client, demo, terminals):
+    from dealers.services import dealer_user_create
+
+    dealer_user_create(dealer=demo, username="watcher", email="", password="kit-demo-9x!", role="viewer")
+    client.login(username="watcher", password="kit-demo-9x!")
+    page = client.get(reverse("cabinet:commands"))
+    assert page.status_code == 200
+    assert 'id="command-form"' not in page.content.decode()
+    response = client.post(reverse("cabinet:commands"), {"kind": "restart", "terminals": [str(terminals["1001"].pk)]})
+    assert response.status_code == 403
+    assert TerminalCommand.objects.count() == 0

@@ -145,3 +145,15 @@ def test_a_sub_agent_sees_its_own_encashments_only(client, terminals, collected)
     assert client.get(reverse("cabinet:encashment", args=[collected.pk])).status_code == 404
     assert client.post(reverse("cabinet:encashment_count", args=[collected.pk]), {"counted": "1.00"}).status_code == 404
     assert Encashment.objects.get(pk=collected.pk).counted_amount is None
+
+
+def test_a_dealer_viewer_reads_an_encashment_but_cannot_enter_the_count(client, demo, collected):
+    from dealers.services import dealer_user_create
+
+    dealer_user_create(dealer=demo, username="watcher", email="", password="kit-demo-9x!", role="viewer")
+    client.login(username="watcher", password="kit-demo-9x!")
+    assert client.get(reverse("cabinet:encashment", args=[collected.pk])).status_code == 200
+    response = client.post(reverse("cabinet:encashment_count", args=[collected.pk]), {"counted": "2700.00"})
+    assert response.status_code == 403
+    collected.refresh_from_db()
+    assert collected.counted_amount is None

@@ -27,6 +27,11 @@ OWNERS = {
     "payment": "payment",
     "export": "export", "export_download": "export",
     "encashment": "encashment", "encashment_count": "encashment",
+    "theme": "theme", "ad": "ad",
+    # sub-agents, their users, thresholds, top-up requests (issue 17)
+    "agent": "dealer", "agent_edit": "dealer", "agent_deactivate": "dealer", "agent_activate": "dealer",
+    "agent_rate": "dealer", "agent_user_create": "dealer", "agent_transfer": "dealer", "dealer_threshold": "dealer",
+    "agent_user_deactivate": "dealeruser", "agent_user_activate": "dealeruser", "topup_scan": "topup",
 }
 
 
@@ -41,9 +46,35 @@ def _object(kind, dealer, user, make_payment):
         return make_payment(terminal, "10.00")
     if kind == "export":
         return ExportJob.objects.create(user=user, dealer=dealer, kind="payments", state="done")
+    if kind == "theme":
+        from screens.models import Theme
+
+        return Theme.objects.create(dealer=dealer, name="owned")
+    if kind == "ad":
+        from datetime import date, time
+
+        from screens.models import Ad
+
+        return Ad.objects.create(dealer=dealer, name="owned", text="x", date_from=date(2026, 1, 1),
+                                 date_to=date(2026, 12, 31), time_from=time(8), time_to=time(20))
+    if kind in ("dealer", "dealeruser", "topup"):
+        return _dealer_object(kind, dealer, user)
     if kind == "encashment":
         return _encashment(terminal)
     raise AssertionError(f"no object kind {kind}")
+
+
+def _dealer_object(kind, dealer, user):
+    import uuid
+
+    from dealers.models import DealerUser, TopUpRequest
+
+    if kind == "dealer":
+        return dealer
+    if kind == "dealeruser":
+        return DealerUser.objects.get(user=user)
+    return TopUpRequest.objects.create(dealer=dealer, amount="10.00", paid_on="2026-11-02", order_number="1",
+                                       key=uuid.uuid4(), scan="topups/x.pdf")
 
 
 def _encashment(terminal):
@@ -96,7 +127,7 @@ def test_every_id_outside_the_viewers_subtree_is_404_for_get_and_post(client, wo
 @pytest.mark.django_db
 def test_the_owner_sees_each_of_those_objects(client, world, demo, make_payment, dealer_user):
     client.login(username="dealer", password="kit-demo")
-    for name in ("terminal", "payment", "encashment"):
+    for name in ("terminal", "payment", "theme", "ad", "encashment"):
         obj = _object(OWNERS[name], demo, dealer_user, make_payment)
         assert client.get(reverse(f"cabinet:{name}", kwargs={"pk": obj.pk})).status_code == 200
 
@@ -113,7 +144,7 @@ def test_a_parent_sees_its_sub_agents_terminal(client, world, demo_sub, make_pay
 @pytest.mark.django_db
 def test_staff_without_a_dealer_link_get_a_clear_page(client, world):
     client.login(username="support", password="kit-demo")
-    for name in ("overview", "terminals", "payments", "balance", "reports", "account"):
+    for name in ("overview", "terminals", "payments", "balance", "reports", "account", "alerts", "themes", "ads"):
         resp = client.get(reverse(f"cabinet:{name}"))
         assert resp.status_code == 403
         assert 'id="no-dealer"' in resp.content.decode()

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('payments', '0003_rounds'),
-        ('terminals', '0004_heartbeat_queue_cash'),
+        ('terminals', '0005_merge_0004_heartbeat_queue_cash_0004_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
