@@ -198,3 +198,26 @@ def test_a_cassette_pulled_during_an_open_encashment_is_no_tamper_and_the_encash
     assert heartbeat_doc(h.flow)["devices"]["cassette"]["encashment_open"] is False
     assert h.kiosk.heartbeat.beat()
     assert Encashment.objects.get(terminal=terminal).txns.count() == 1
+
+
+def test_a_cassette_out_during_an_open_encashment_raises_no_alert_and_without_one_it_does(make_kiosk, terminal):
+    from alerts.models import Alert
+
+    h = make_kiosk()
+    h.pay("mts", "9161234567", 100)
+    h.flow.done()
+    h.flow.encashment_open()
+    h.validator_sim.remove_cassette()
+    h.clock.advance(2)
+    h.ticks(3)
+    assert h.kiosk.heartbeat.beat()
+    assert not Alert.objects.filter(terminal=terminal, code="cassette_removed").exists()
+    h.validator_sim.insert_cassette()
+    h.clock.advance(2)
+    h.ticks(3)
+    assert h.flow.collect() is not None  # closes the encashment
+    h.validator_sim.remove_cassette()
+    h.clock.advance(2)
+    h.ticks(3)
+    assert h.kiosk.heartbeat.beat()
+    assert Alert.objects.filter(terminal=terminal, code="cassette_removed", closed_at__isnull=True).count() == 1
