@@ -81,19 +81,22 @@ def alerts_apply(*, dealer_id: int, terminal_id: int | None, evaluation: detect.
     return opened
 
 
-def _encashment_open(terminal) -> bool:
+def _encashment_open(terminal, content: dict) -> bool:
     """Whether an encashment of this terminal is open (a removed cassette is then expected).
 
-    The encashments app owns that state; until it exists no encashment is ever open.
+    The kiosk program knows (the collector opens it on its service screen) and says so in the
+    heartbeat as devices.cassette.encashment_open.
     """
-    return False
+    devices = content.get("devices") if isinstance(content.get("devices"), dict) else {}
+    cassette = devices.get("cassette") if isinstance(devices.get("cassette"), dict) else {}
+    return cassette.get("encashment_open") is True
 
 
 def alerts_from_heartbeat(*, terminal, content: dict, now: datetime | None = None) -> list[Alert]:
     """Run the heartbeat rules on a stored heartbeat's content. Never raises: the heartbeat is already stored."""
     now = now or timezone.now()
     try:
-        evaluation = detect.evaluate(content, received_at=now, encashment_open=_encashment_open(terminal))
+        evaluation = detect.evaluate(content, received_at=now, encashment_open=_encashment_open(terminal, content))
         return alerts_apply(dealer_id=terminal.dealer_id, terminal_id=terminal.pk, evaluation=evaluation, now=now)
     except Exception:  # noqa: BLE001 - alerting must not fail the kiosk's heartbeat; the sweep runs again
         log.exception("terminal %s: alert detection failed", terminal.number)

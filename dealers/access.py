@@ -5,10 +5,11 @@ that would tell the row exists.
 """
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from payments.models import Payment
-from terminals.models import Terminal
+from terminals.models import Encashment, Terminal, TerminalCommand
 
 from .models import Dealer, DealerUser, ExportJob, LedgerEntry, TopUpRequest
 
@@ -42,6 +43,29 @@ def access_terminal(dealer: Dealer, pk: int) -> Terminal:
 
 def access_payment(dealer: Dealer, pk: int) -> Payment:
     return get_object_or_404(scope_payments(dealer).select_related("terminal", "provider", "dealer"), pk=pk)
+
+
+def scope_encashments(dealer: Dealer) -> QuerySet[Encashment]:
+    return Encashment.objects.filter(terminal__dealer__path__startswith=dealer.path)
+
+
+def access_encashment(dealer: Dealer, pk: int) -> Encashment:
+    return get_object_or_404(scope_encashments(dealer).select_related("terminal", "terminal__dealer"), pk=pk)
+
+
+def scope_commands(dealer: Dealer) -> QuerySet[TerminalCommand]:
+    return TerminalCommand.objects.filter(terminal__dealer__path__startswith=dealer.path)
+
+
+def access_terminals(dealer: Dealer, ids) -> list[Terminal]:
+    """Every terminal named by `ids`, or 404 when any of them is outside the subtree (or not there)."""
+    wanted = {int(i) for i in ids if str(i).isdigit() and len(str(i)) <= 18}
+    if len(wanted) != len(set(ids)):
+        raise Http404
+    found = list(scope_terminals(dealer).filter(pk__in=wanted).order_by("number"))
+    if len(found) != len(wanted):
+        raise Http404
+    return found
 
 
 def access_export(dealer: Dealer, user, pk: int) -> ExportJob:

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from claims import cabinet as claims_cabinet
 
-from .cabinet import agents, money, statements, terminals, views
+from .cabinet import agents, commands, encashments, money, statements, terminals, views
 
 app_name = "cabinet"
 
@@ -17,6 +17,11 @@ urlpatterns: list = [
     path("terminals/<int:pk>/block/", terminals.terminal_block, name="terminal_block"),
     path("terminals/<int:pk>/unblock/", terminals.terminal_unblock, name="terminal_unblock"),
     path("terminals/<int:pk>/providers/", terminals.terminal_providers, name="terminal_providers"),
+    # Remote commands and encashments (dealers/cabinet/commands.py, encashments.py)
+    path("commands/", commands.command_list, name="commands"),
+    path("encashments/", encashments.encashment_list, name="encashments"),
+    path("encashments/<int:pk>/", encashments.encashment_detail, name="encashment"),
+    path("encashments/<int:pk>/counted/", encashments.encashment_count, name="encashment_count"),
     path("payments/", money.payment_list, name="payments"),
     path("payments/<int:pk>/", money.payment_detail, name="payment"),
     path("balance/", money.balance, name="balance"),

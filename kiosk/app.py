@@ -96,7 +96,11 @@ class Kiosk:
                              cap=cfg.backoff_max, interval=cfg.send_interval)
         self.flow = Flow(config=cfg, store=self.store, validator=validator, printer=printer, registrar=registrar,
                          client=self.client, link=self.link, on_finished=self.sender.wake.set)
-        self.heartbeat = Heartbeat(flow=self.flow, client=self.client, link=self.link, seconds=cfg.heartbeat_seconds)
+        # Set by a remote `restart`: run() stops this kiosk and starts a new one on the same store.
+        self.restart_requested = threading.Event()
+        self.heartbeat = Heartbeat(flow=self.flow, client=self.client, link=self.link, seconds=cfg.heartbeat_seconds,
+                                   actions={"restart": self.restart_requested.set,
+                                            "resend_queue": self.sender.wake.set})
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.web = None
@@ -148,15 +152,21 @@ class Kiosk:
 
 
 def run(cfg: Config) -> int:
-    try:
-        kiosk = Kiosk(cfg)
-    except NotEnrolled as exc:
-        log.error("%s", exc)
-        return 2
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    kiosk.start()
-    done.wait()
-    kiosk.stop()
-    return 0
+    while True:
+        try:
+            kiosk = Kiosk(cfg)
+        except NotEnrolled as exc:
+            log.error("%s", exc)
+            return 2
+        kiosk.start()
+        # A remote restart ends this kiosk (threads, devices, store) and starts a fresh one: the queue
+        # and the executed commands are in the store on disk, so nothing is lost or run twice.
+        while not done.is_set() and not kiosk.restart_requested.is_set():
+            done.wait(0.5)
+        kiosk.stop()
+        if done.is_set():
+            return 0
+        log.warning("restarting on a remote command")

@@ -134,6 +134,10 @@ class KioskClient:
         doc = {"provider": provider, "account": account, "amount": amount, "fields": fields or {}}
         return self.call("POST", "/checks", doc, **kw)
 
+    def post_encashment(self, encashment: dict, **kw) -> httpx.Response:
+        """A closed encashment {id, opened_at, closed_at, notes, total, txns}; the same id again is safe."""
+        return self.call("POST", "/encashments", encashment, **kw)
+
     def openapi(self) -> httpx.Response:
         return self.request("GET", "/openapi.json", sign=False)
 

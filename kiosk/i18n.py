@@ -87,6 +87,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "collect": ("Инкассация", "Encashment"),
     "collect_ok": ("Инкассация записана, квитанция напечатана.", "Encashment recorded, slip printed."),
     "collect_not_printed": ("Инкассация записана, квитанция не напечатана.", "Encashment recorded, slip not printed."),
+    "collect_open": ("Открыть инкассацию", "Open an encashment"),
+    "collect_opened": ("Инкассация открыта: можно извлечь кассету.", "Encashment open: the cassette may be pulled."),
     "collect_refused": ("Нечего инкассировать или идёт платёж.", "Nothing to collect, or a payment is under way."),
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,6 +64,15 @@ CREATE TABLE IF NOT EXISTS collections (
     amount TEXT NOT NULL,
     reported_at TEXT
 );
+-- Each finished payment goes into one encashment (the one that emptied the cassette after it).
+CREATE TABLE IF NOT EXISTS collection_txns (txn TEXT PRIMARY KEY, collection_id INTEGER NOT NULL);
+-- The body posted to POST /encashments, fixed once, so a retry is the same body (the server answers 200).
+CREATE TABLE IF NOT EXISTS collection_posts (collection_id INTEGER PRIMARY KEY, body TEXT NOT NULL,
+                                             reported_at TEXT);
+-- Remote commands executed: a row is written before a command runs, so an id runs at most once;
+-- acked once the heartbeat that carried its acknowledgement was answered.
+CREATE TABLE IF NOT EXISTS commands (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, executed_at TEXT NOT NULL,
+                                     ok INTEGER, message TEXT NOT NULL DEFAULT '', acked INTEGER NOT NULL DEFAULT 0);
 """
 
 # Payment rows: open (validator on, notes may be in) -> finished (paid_at and amounts fixed) -> sent,
@@ -371,10 +381,12 @@ class Store:
                 out[f"{Decimal(r['value']).normalize():f}"] = r["n"]
         return dict(sorted(out.items(), key=lambda kv: Decimal(kv[0])))
 
-    def collect(self, *, now: str) -> dict | None:
+    def collect(self, *, now: str, opened_at: str | None = None) -> dict | None:
         """The cassette is emptied: its notes (by face value) become one collection; None if it was empty.
 
-        The notes keep their rows (the money's history); `collected` holds the collection's id."""
+        The notes keep their rows (the money's history); `collected` holds the collection's id. Every
+        finished payment not yet in a collection goes into this one, and the body for POST /encashments
+        is written in the same transaction (its uuid is the server's idempotency key)."""
         with self.tx() as db:
             rows = db.execute("SELECT value, COUNT(*) AS n FROM notes WHERE collected = 0 GROUP BY value").fetchall()
             if not rows:
@@ -386,10 +398,59 @@ class Store:
             cur = db.execute("INSERT INTO collections (collected_at, by_denomination, notes, amount) VALUES (?, ?, ?, ?)",
                              (now, json.dumps(box), notes, f"{amount:.2f}"))
             db.execute("UPDATE notes SET collected = ? WHERE collected = 0", (cur.lastrowid,))
+            txns = [r["txn"] for r in db.execute(
+                "SELECT txn FROM payments WHERE state IN (?, ?, ?) AND txn IS NOT NULL "
+                "AND txn NOT IN (SELECT txn FROM collection_txns) ORDER BY id", (FINISHED, SENT, REJECTED))]
+            db.executemany("INSERT INTO collection_txns (txn, collection_id) VALUES (?, ?)",
+                           [(t, cur.lastrowid) for t in txns])
+            body = {"id": str(uuid.uuid4()), "opened_at": opened_at or now, "closed_at": now,
+                    "notes": {face: n for face, n in box.items() if Decimal(face) == Decimal(face).to_integral()},
+                    "total": f"{amount:.2f}", "txns": txns}
+            db.execute("INSERT INTO collection_posts (collection_id, body) VALUES (?, ?)",
+                       (cur.lastrowid, json.dumps(body)))
             previous = db.execute("SELECT collected_at FROM collections WHERE id < ? ORDER BY id DESC LIMIT 1",
                                   (cur.lastrowid,)).fetchone()
         return {"id": cur.lastrowid, "collected_at": now, "by_denomination": box, "notes": notes, "amount": amount,
-                "since": previous["collected_at"] if previous else None}
+                "since": previous["collected_at"] if previous else None, "uuid": body["id"], "txns": txns,
+                "payments": len(txns), "opened_at": body["opened_at"]}
+
+    def collections_unreported(self) -> list[tuple[int, dict]]:
+        """(collection id, the body to post) of every collection the server has not confirmed yet."""
+        with self.lock:
+            rows = self.db.execute("SELECT collection_id, body FROM collection_posts WHERE reported_at IS NULL "
+                                   "ORDER BY collection_id").fetchall()
+        return [(r["collection_id"], json.loads(r["body"])) for r in rows]
+
+    def collection_reported(self, collection_id: int, *, now: str) -> None:
+        with self.tx() as db:
+            db.execute("UPDATE collection_posts SET reported_at = ? WHERE collection_id = ?", (now, collection_id))
+            db.execute("UPDATE collections SET reported_at = ? WHERE id = ?", (now, collection_id))
+
+    # -- remote commands ----------------------------------------------------------------
+    def command_begin(self, *, pk: int, kind: str, now: str, ok: bool | None = None, message: str = "") -> bool:
+        """Record command `pk` as executed before it runs; False if it ran before (then it must not run again).
+
+        `ok` given: the result is recorded with it (a restart records its own before the program goes)."""
+        with self.tx() as db:
+            cur = db.execute("INSERT OR IGNORE INTO commands (id, kind, executed_at, ok, message) VALUES (?, ?, ?, ?, ?)",
+                             (pk, kind, now, None if ok is None else int(ok), message[:255]))
+        return cur.rowcount == 1
+
+    def command_result(self, pk: int, *, ok: bool, message: str = "") -> None:
+        with self.tx() as db:
+            db.execute("UPDATE commands SET ok = ?, message = ? WHERE id = ?", (int(ok), message[:255], pk))
+
+    def acks_pending(self) -> list[dict]:
+        """Acknowledgements for the next heartbeat; a command cut off before its result is acknowledged as failed."""
+        with self.lock:
+            rows = self.db.execute("SELECT id, ok, message FROM commands WHERE acked = 0 ORDER BY id LIMIT 100")
+            return [{"id": r["id"], "ok": bool(r["ok"]),
+                     "message": r["message"] if r["ok"] is not None else "interrupted before it finished"}
+                    for r in rows.fetchall()]
+
+    def acks_sent(self, ids: list[int]) -> None:
+        with self.tx() as db:
+            db.executemany("UPDATE commands SET acked = 1 WHERE id = ?", [(i,) for i in ids])
 
     def last_payment(self) -> Payment | None:
         with self.lock:

@@ -51,7 +51,11 @@ def heartbeat_doc(flow) -> dict:
     devices = {"bill_validator": {"state": d.validator, "error": d.validator_error[:255],
                                   "model": d.identification[:255], "incidents": flow.incidents},
                "printer": {"state": d.printer, "paper": d.paper},
-               "fiscal": {"state": d.fiscal, "error": d.fiscal_error[:255], "kind": flow.cfg.fiscal}}
+               "fiscal": {"state": d.fiscal, "error": d.fiscal_error[:255], "kind": flow.cfg.fiscal},
+               # Cassette pulls with no encashment open (tamper events), counted since the store began.
+               "cassette": {"tampers": int(store.meta_get("tamper_count", "0")),
+                            "last_tamper_at": store.meta_get("tamper_last_at") or None,
+                            "encashment_open": bool(store.meta_get("encashment_opened_at"))}}
     amount = sum((Decimal(v) * n for v, n in box.items()), Decimal("0.00"))
     return {
         "software_version": f"kit-kiosk/{__version__}",
@@ -61,23 +65,52 @@ def heartbeat_doc(flow) -> dict:
         "queue": {"count": queue["count"], "oldest_at": queue["oldest_at"]},
         "rejected": [{"txn": p.txn, "http_status": p.http_status, "code": p.error_code}
                      for p in store.rejected()][-100:],
+        "acks": store.acks_pending(),
     }
+
+
+def collections_post(*, store: Store, client, link) -> int:
+    """POST every encashment the server has not confirmed (the same body each time); returns how many it took."""
+    from datetime import datetime
+
+    posted = 0
+    for collection_id, body in store.collections_unreported():
+        try:
+            response = client.post_encashment(body)
+        except (httpx.HTTPError, OSError) as exc:
+            link.fail()
+            log.warning("encashment %s: server not reached: %s", collection_id, exc)
+            return posted
+        if response.status_code in (200, 201):
+            store.collection_reported(collection_id, now=datetime.now().astimezone().isoformat(timespec="seconds"))
+            posted += 1
+        else:
+            # 400/409 are the kiosk's fault and will not change by sending again: logged for support.
+            log.error("encashment %s answered %d: %s", collection_id, response.status_code, response.text[:300])
+            if response.status_code >= 500:
+                return posted
+    return posted
 
 
 class Heartbeat:
     """Every heartbeat_seconds, and at once when a device changes state."""
 
-    def __init__(self, *, flow, client, link, seconds: float = 60.0):
+    def __init__(self, *, flow, client, link, seconds: float = 60.0, actions: dict | None = None):
+        from .commands import Commands
+
         self.flow = flow
         self.client = client
         self.link = link
         self.seconds = seconds
+        self.commands = Commands(flow=flow, client=client, link=link, actions=actions)
         self.stopping = threading.Event()
         self.sent = 0
 
     def beat(self) -> bool:
+        collections_post(store=self.flow.store, client=self.client, link=self.link)
+        doc = heartbeat_doc(self.flow)
         try:
-            response = self.client.heartbeat(heartbeat_doc(self.flow))
+            response = self.client.heartbeat(doc)
         except (httpx.HTTPError, OSError) as exc:
             self.link.fail()
             log.warning("heartbeat: server not reached: %s", exc)
@@ -89,12 +122,14 @@ class Heartbeat:
             return False
         self.link.ok()
         self.sent += 1
+        self.flow.store.acks_sent([a["id"] for a in doc["acks"]])
         answer = response.json()
         self.flow.blocked = bool(answer.get("blocked"))
         cached, _ = self.flow.store.config_cached()
         if cached is None or answer.get("config_version") != cached.get("config_version") \
                 or not self.flow.store.confirmed:
             config_refresh(store=self.flow.store, client=self.client, link=self.link)
+        self.commands.run(answer.get("commands") or [])
         return True
 
     def run(self) -> None:

@@ -428,6 +428,9 @@ class Screens:
         if path == "/service/reprint" and method == "POST":
             ok = self.flow.reprint_last()
             return self.redirect("/service/panel?reprint=" + ("ok" if ok else "failed"))
+        if path == "/service/encash-open" and method == "POST":
+            self.flow.encashment_open()
+            return self.redirect("/service/panel?collect=opened")
         if path == "/service/collect" and method == "POST":
             done = self.flow.collect()
             return self.redirect("/service/panel?collect=" + ("ok" if done and done["printed"] else
@@ -465,7 +468,7 @@ class Screens:
         message = ""
         if reprint:
             message = f"<div class='{'notice' if reprint == 'ok' else 'message'}'>{esc(t(lang, 'reprint_' + reprint))}</div>"
-        if collect in ("ok", "not_printed", "refused"):
+        if collect in ("ok", "not_printed", "refused", "opened"):
             message = f"<div class='{'notice' if collect == 'ok' else 'message'}'>{esc(t(lang, 'collect_' + collect))}</div>"
         return (f"<h1>{esc(t(lang, 'service'))}</h1>{message}<div class='cols'><div>"
                 f"<table>{''.join(f'<tr><th>{esc(k)}</th><td>{v}</td></tr>' for k, v in devices)}</table>"
@@ -475,7 +478,9 @@ class Screens:
                 f"<h2>{esc(t(lang, 'rejected'))}</h2><table><tr><th>txn</th><th>HTTP</th><th>{esc(t(lang, 'code'))}</th>"
                 f"<th>{esc(t(lang, 'inserted'))}</th><th>{esc(t(lang, 'paid_at'))}</th></tr>{rejected or none}</table>"
                 f"<div class='actions'><form method='post' action='/service/reprint'><button id='reprint'>"
-                f"{esc(t(lang, 'reprint'))}</button></form><form method='post' action='/service/collect'>"
+                f"{esc(t(lang, 'reprint'))}</button></form><form method='post' action='/service/encash-open'>"
+                f"<button id='encash-open'>{esc(t(lang, 'collect_open'))}</button></form>"
+                f"<form method='post' action='/service/collect'>"
                 f"<button id='collect' class='accent'>{esc(t(lang, 'collect'))}</button></form>"
                 f"<form method='post' action='/service/logout'>"
                 f"<button class='secondary'>{esc(t(lang, 'logout'))}</button></form></div></div></div>")

@@ -76,6 +76,12 @@ app.conf.beat_schedule["reconcile-daily"] = {
 # Cabinet: heartbeat history pruned nightly; daily aggregates of finished (and re-touched) days.
 app.conf.beat_schedule["terminals-prune-heartbeats"] = {
     "task": "terminals.tasks.prune_heartbeats", "schedule": crontab(hour=4, minute=10)}
+# Remote commands past their expiry stop being delivered; encashment txns whose payments arrived
+# after the encashment are linked to them (outside payment acceptance).
+app.conf.beat_schedule["terminals-expire-commands"] = {
+    "task": "terminals.tasks.expire_commands", "schedule": 60.0, "options": {"expires": 60}}
+app.conf.beat_schedule["terminals-link-encashments"] = {
+    "task": "terminals.tasks.link_encashments", "schedule": 60.0, "options": {"expires": 60}}
 app.conf.beat_schedule["dealers-rebuild-aggregates"] = {
     "task": "dealers.tasks.rebuild_aggregates", "schedule": crontab(minute="*/15"),
     "options": {"expires": 900}}

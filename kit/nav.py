@@ -34,6 +34,7 @@ NAV: list[tuple[str, list[NavItem]]] = [
         NavItem("cabinet:agents", _("Sub-agents"), frozenset({DEALER})),
         NavItem("cabinet:statements", _("Statements"), frozenset({DEALER})),
         NavItem("cabinet:encashments", _("Encashments"), frozenset({DEALER})),
+        NavItem("cabinet:commands", _("Commands"), frozenset({DEALER})),
         NavItem("cabinet:alerts", _("Alerts"), frozenset({DEALER})),
         NavItem("cabinet:themes", _("Themes"), frozenset({DEALER})),
         NavItem("cabinet:ads", _("Ads"), frozenset({DEALER})),

@@ -215,6 +215,8 @@ KIT_CHECK_TIMEOUT_SECONDS = env.float("KIT_CHECK_TIMEOUT_SECONDS", default=3.0)
 KIT_OFFLINE_MINUTES = env.float("KIT_OFFLINE_MINUTES", default=10.0)
 # Heartbeat history kept per terminal (pruned by the beat task terminals.tasks.prune_heartbeats).
 KIT_HEARTBEAT_KEEP_DAYS = env.float("KIT_HEARTBEAT_KEEP_DAYS", default=7.0)
+# A remote command the kiosk has not acknowledged within this many hours expires (no longer delivered).
+KIT_COMMAND_EXPIRY_HOURS = env.float("KIT_COMMAND_EXPIRY_HOURS", default=24.0)
 # Exports of at most this many rows are built at once in the request; larger XLSX go to a worker.
 KIT_EXPORT_INLINE_ROWS = env.int("KIT_EXPORT_INLINE_ROWS", default=10000)
 # Dealer money: how often accrued rewards are credited, and low balances checked (seconds).

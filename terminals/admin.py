@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from .models import EnrollmentCode, Terminal, TerminalState
+from .commands import CommandError, command_args, command_queue
+from .models import Encashment, EncashmentTxn, EnrollmentCode, Terminal, TerminalCommand, TerminalState
 from .services import enrollment_code_issue
 
 
@@ -13,7 +15,8 @@ class TerminalAdmin(admin.ModelAdmin):
     readonly_fields = ["public_key", "enrolled_at", "last_seen", "software_version"]
     filter_horizontal = ["providers"]
     autocomplete_fields = ["dealer"]
-    actions = ["issue_enrollment_code"]
+    actions = ["issue_enrollment_code", "command_restart", "command_resend_queue", "command_refresh_config",
+               "command_print_test", "command_collect_logs"]
 
     @admin.action(description=_("Issue a one-time enrollment code"))
     def issue_enrollment_code(self, request, queryset):
@@ -22,6 +25,32 @@ class TerminalAdmin(admin.ModelAdmin):
             self.message_user(request, _("Terminal %(number)s: enrollment code %(code)s (valid until %(until)s, once)")
                               % {"number": terminal.number, "code": code,
                                  "until": row.expires_at.strftime("%Y-%m-%d %H:%M %Z")}, messages.SUCCESS)
+
+
+    def _queue(self, request, queryset, kind):
+        rows = command_queue(terminals=queryset.order_by("number")[:500], kind=kind, by=request.user)
+        self.message_user(request, _("%(kind)s queued for %(count)s terminal(s).")
+                          % {"kind": TerminalCommand.Kind(kind).label, "count": len(rows)}, messages.SUCCESS)
+
+    @admin.action(description=_("Command: restart the kiosk program"))
+    def command_restart(self, request, queryset):
+        self._queue(request, queryset, TerminalCommand.Kind.RESTART)
+
+    @admin.action(description=_("Command: resend the payment queue"))
+    def command_resend_queue(self, request, queryset):
+        self._queue(request, queryset, TerminalCommand.Kind.RESEND_QUEUE)
+
+    @admin.action(description=_("Command: refresh the config"))
+    def command_refresh_config(self, request, queryset):
+        self._queue(request, queryset, TerminalCommand.Kind.REFRESH_CONFIG)
+
+    @admin.action(description=_("Command: print a test page"))
+    def command_print_test(self, request, queryset):
+        self._queue(request, queryset, TerminalCommand.Kind.PRINT_TEST)
+
+    @admin.action(description=_("Command: collect the logs"))
+    def command_collect_logs(self, request, queryset):
+        self._queue(request, queryset, TerminalCommand.Kind.COLLECT_LOGS)
 
 
 @admin.register(EnrollmentCode)
@@ -42,3 +71,86 @@ class TerminalStateAdmin(admin.ModelAdmin):
     readonly_fields = ["terminal", "devices", "cash_notes", "cash_amount", "cash_by_denomination",
                        "cassette_capacity", "queue_count", "queue_oldest_at", "rejected", "software_version",
                        "reported_at"]
+
+
+class EncashmentTxnInline(admin.TabularInline):
+    model = EncashmentTxn
+    fields = ["txn", "payment", "linked_at"]
+    readonly_fields = fields
+    raw_id_fields = ["payment"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Encashment)
+class EncashmentAdmin(admin.ModelAdmin):
+    """Read-only: encashments come from kiosks; the bank's count is entered in the cabinet."""
+
+    list_display = ["id", "terminal", "closed_at", "notes_count", "total", "counted_amount", "received_at"]
+    list_select_related = ["terminal"]
+    list_filter = ["closed_at"]
+    search_fields = ["terminal__number", "kiosk_id"]
+    inlines = [EncashmentTxnInline]
+    readonly_fields = ["terminal", "kiosk_id", "opened_at", "closed_at", "notes", "notes_count", "total",
+                       "content_hash", "counted_amount", "counted_by", "counted_at", "received_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CommandAddForm(forms.ModelForm):
+    release = forms.CharField(label=_("Release (for an update)"), max_length=40, required=False)
+
+    class Meta:
+        model = TerminalCommand
+        fields = ["terminal", "kind"]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            command_args(data.get("kind", ""), release=data.get("release", ""))
+        except CommandError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return data
+
+
+@admin.register(TerminalCommand)
+class TerminalCommandAdmin(admin.ModelAdmin):
+    """Commands and their states; a new one is queued through the same service as the cabinet's."""
+
+    list_display = ["id", "terminal", "kind", "state", "created_by", "created_at", "delivered_at", "deliveries",
+                    "finished_at", "message"]
+    list_select_related = ["terminal", "created_by"]
+    list_filter = ["state", "kind"]
+    search_fields = ["terminal__number"]
+    autocomplete_fields = ["terminal"]
+    readonly_fields = ["terminal", "kind", "args", "state", "created_by", "created_at", "expires_at",
+                       "delivered_at", "deliveries", "finished_at", "message"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = CommandAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        return ["terminal", "kind", "release"] if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        [row] = command_queue(terminals=[form.cleaned_data["terminal"]], kind=form.cleaned_data["kind"],
+                              release=form.cleaned_data.get("release", ""), by=request.user)
+        obj.pk = row.pk
+        obj.refresh_from_db()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

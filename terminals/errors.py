@@ -18,6 +18,7 @@ class Code(StrEnum):
     NUMBER_UNKNOWN = "number_unknown"  # 404: GET /phone/<number>: neither the plan nor the ported numbers know it
     METHOD_NOT_ALLOWED = "method_not_allowed"  # 405
     TXN_CONFLICT = "txn_conflict"  # 409: the txn was used for another payment
+    CONFLICT = "conflict"  # 409: the id was used for another encashment
     LENGTH_REQUIRED = "length_required"  # 411: a chunked body (send Content-Length)
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # 415: a body without Content-Type: application/json
     INTERNAL = "internal"  # 500: our fault, never the request's; the kiosk retries later
@@ -37,6 +38,7 @@ STATUS: dict[Code, int] = {
     Code.NUMBER_UNKNOWN: 404,
     Code.METHOD_NOT_ALLOWED: 405,
     Code.TXN_CONFLICT: 409,
+    Code.CONFLICT: 409,
     Code.LENGTH_REQUIRED: 411,
     Code.UNSUPPORTED_MEDIA_TYPE: 415,
     Code.INTERNAL: 500,
@@ -56,6 +58,7 @@ MESSAGES: dict[Code, str] = {
     Code.NUMBER_UNKNOWN: "Neither the numbering plan nor the ported numbers know this number.",
     Code.METHOD_NOT_ALLOWED: "Method not allowed.",
     Code.TXN_CONFLICT: "This transaction number was already used for another payment.",
+    Code.CONFLICT: "This id was already used with other content.",
     Code.LENGTH_REQUIRED: "Send the body with a Content-Length (chunked bodies are not accepted).",
     Code.UNSUPPORTED_MEDIA_TYPE: "The body must be JSON sent as Content-Type: application/json.",
     Code.INTERNAL: "Internal error; try again later.",

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kit.money import ZERO, MoneyField
 
@@ -135,3 +136,111 @@ class TerminalAudit(models.Model):
 
     def __str__(self):
         return f"{self.terminal_id} {self.action}"
+
+
+# Russian banknotes in circulation (the 5- and 10-ruble notes are legal tender again).
+RUBLE_NOTES = (5, 10, 50, 100, 200, 500, 1000, 2000, 5000)
+
+
+class Encashment(models.Model):
+    """One cash collection, as the kiosk closed and posted it: the notes taken out and the txns they cover.
+
+    The kiosk's id is the idempotency key (unique per terminal). No ledger entry ever: the
+    collected cash is the dealer's own; its balance moves only with payments, top-ups and transfers.
+    """
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="encashments",
+                                 verbose_name=_("terminal"))
+    kiosk_id = models.UUIDField(_("kiosk's id"))
+    opened_at = models.DateTimeField(_("opened at"))
+    closed_at = models.DateTimeField(_("closed at"))
+    notes = models.JSONField(_("notes by face value"), default=dict)
+    notes_count = models.PositiveIntegerField(_("number of notes"), default=0)
+    total = MoneyField(_("total of the notes"))
+    # sha256 of the canonical body: the same id with other content is a 409.
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    counted_amount = MoneyField(_("counted at the bank"), null=True, blank=True)
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("counted amount entered by"))
+    counted_at = models.DateTimeField(_("counted amount entered at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("encashment")
+        verbose_name_plural = _("encashments")
+        ordering = ["-closed_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["terminal", "kiosk_id"], name="encashment_kiosk_id_unique")]
+        indexes = [models.Index(fields=["terminal", "-closed_at"], name="encashment_terminal_idx")]
+
+    def __str__(self):
+        return f"{self.terminal_id} {self.closed_at:%Y-%m-%d %H:%M} {self.total}"
+
+
+class EncashmentTxn(models.Model):
+    """One txn the kiosk put in an encashment; `payment` is set once the payment is known here."""
+
+    encashment = models.ForeignKey(Encashment, on_delete=models.CASCADE, related_name="txns",
+                                   verbose_name=_("encashment"))
+    # The encashment's terminal, repeated so pending rows are matched to payments without a join.
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="+", verbose_name=_("terminal"))
+    txn = models.CharField(_("transaction number"), max_length=20)
+    payment = models.ForeignKey("payments.Payment", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="encashment_links", verbose_name=_("payment"))
+    linked_at = models.DateTimeField(_("linked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("encashment transaction")
+        verbose_name_plural = _("encashment transactions")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["encashment", "txn"], name="encashment_txn_unique")]
+        indexes = [models.Index(fields=["terminal", "txn"], name="encashment_txn_pending_idx",
+                                condition=models.Q(payment__isnull=True))]
+
+    def __str__(self):
+        return f"{self.encashment_id}:{self.txn}"
+
+
+class TerminalCommand(models.Model):
+    """A command for one terminal: delivered in every heartbeat reply until the kiosk acknowledges it.
+
+    States move only through terminals.commands.command_transition (its table says which moves).
+    """
+
+    class Kind(models.TextChoices):
+        RESTART = "restart", _("restart the kiosk program")
+        RESEND_QUEUE = "resend_queue", _("resend the payment queue")
+        REFRESH_CONFIG = "refresh_config", _("refresh the config")
+        PRINT_TEST = "print_test", _("print a test page")
+        COLLECT_LOGS = "collect_logs", _("collect the logs")
+        UPDATE = "update", _("update the software")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("command state", "queued")
+        DELIVERED = "delivered", pgettext_lazy("command state", "delivered")
+        DONE = "done", pgettext_lazy("command state", "done")
+        FAILED = "failed", pgettext_lazy("command state", "failed")
+        EXPIRED = "expired", pgettext_lazy("command state", "expired")
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="commands",
+                                 verbose_name=_("terminal"))
+    kind = models.CharField(_("command"), max_length=20, choices=Kind.choices)
+    args = models.JSONField(_("arguments"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("queued by"))
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    delivered_at = models.DateTimeField(_("first delivered at"), null=True, blank=True)
+    deliveries = models.PositiveIntegerField(_("times delivered"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    message = models.CharField(_("kiosk's message"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("terminal command")
+        verbose_name_plural = _("terminal commands")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["terminal", "id"], name="command_open_idx",
+                                condition=models.Q(state__in=["queued", "delivered"]))]
+
+    def __str__(self):
+        return f"{self.terminal_id} {self.kind} #{self.pk} {self.state}"

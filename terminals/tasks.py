@@ -8,3 +8,17 @@ def prune_heartbeats() -> int:
     from .services import heartbeats_prune
 
     return heartbeats_prune()
+
+
+@shared_task(name="terminals.tasks.expire_commands")
+def expire_commands() -> int:
+    from .commands import commands_expire
+
+    return commands_expire()
+
+
+@shared_task(name="terminals.tasks.link_encashments")
+def link_encashments() -> int:
+    from .encashments import encashment_links_sweep
+
+    return encashment_links_sweep()

@@ -408,6 +408,8 @@ class Flow:
         if event.out_of_service:
             kind = {"CassetteRemoved": "cassette_removed", "CassetteFull": "cassette_full",
                     "Jammed": "jammed"}.get(event.name, "failure")
+            if kind == "cassette_removed" and self.devices.validator != kind:
+                self._cassette_pulled()
             self._set_validator(kind, event.name)
             with self.lock:
                 if self.state == S.INSERTING:
@@ -582,6 +584,24 @@ class Flow:
             self.store.receipt_set(payment.id, RECEIPT_PRINTED, payment.fiscal_doc)
         return True
 
+    def encashment_open(self) -> str:
+        """The collector opens an encashment (service screen, behind the PIN) before pulling the cassette."""
+        opened = iso(local_now())
+        self.store.meta_set("encashment_opened_at", opened)
+        log.info("encashment opened at %s", opened)
+        return opened
+
+    def _cassette_pulled(self) -> None:
+        """A cassette out with no encashment open is tampering: counted for the heartbeat, which reports it."""
+        if self.store.meta_get("encashment_opened_at"):
+            return
+        count = int(self.store.meta_get("tamper_count", "0")) + 1
+        with self.store.tx() as db:
+            self.store._meta_set(db, "tamper_count", str(count))
+            self.store._meta_set(db, "tamper_last_at", iso(local_now()))
+        log.error("flow: the cassette was pulled with no encashment open (tamper event %d)", count)
+        self.devices.changed.set()
+
     def collect(self) -> dict | None:
         """Encashment from the service screen: record the cassette's notes as one collection, print the slip.
 
@@ -589,9 +609,10 @@ class Flow:
         with self.lock:
             if self.state not in (S.IDLE, S.OUT_OF_SERVICE):
                 return None
-            collection = self.store.collect(now=iso(local_now()))
+            collection = self.store.collect(now=iso(local_now()), opened_at=self.store.meta_get("encashment_opened_at"))
         if collection is None:
             return None
+        self.store.meta_set("encashment_opened_at", "")
         self.devices.changed.set()
         try:
             self.printer.print_lines(receipts.collection_lines(self.cfg, self.server_config, collection))

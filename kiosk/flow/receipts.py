@@ -46,5 +46,6 @@ def collection_lines(cfg, server_config: dict, collection: dict) -> list[Line]:
     for face, count in collection["by_denomination"].items():
         lines.append(Line(f"{face} x {count} = {rub(Decimal(face) * count)}"))
     lines += [Line(f"Купюр: {collection['notes']}", bold=True), Line(f"Сумма: {rub(collection['amount'])}", bold=True),
+              Line(f"Платежей: {collection.get('payments', 0)}"),
               Line("Инкассатор: ____________"), Line("Подпись: ____________")]
     return lines

@@ -230,8 +230,10 @@ HEARTBEAT_IN = {
                                   "description": "how many notes the cassette holds"}}},
         "queue": {"type": "object", "description": "payments taken but not yet accepted by the server",
                   "properties": {"count": {"type": "integer", "minimum": 0, "maximum": 1000000},
-                                 "oldest_at": {"anyOf": [ISO_TIME, {"type": "null"}],
-                                               "description": "paid_at of the oldest; required when count > 0"}}},
+                                 "oldest_at": {"anyOf": [PAID_AT, {"type": "null"}],
+                                               "description": "paid_at of the oldest; required when count > 0"}},
+                  "if": {"required": ["count"], "properties": {"count": {"minimum": 1}}},
+                  "then": {"required": ["oldest_at"], "properties": {"oldest_at": PAID_AT}}},
         "rejected": {"type": "array", "maxItems": 500,
                      "description": "payments the server refused with 400/409, kept on the kiosk for support",
                      "items": {"type": "object", "required": ["txn", "http_status"], "properties": {
@@ -387,3 +389,9 @@ from .lookups_schema import LOOKUP_PATHS, LOOKUP_SCHEMAS  # noqa: E402
 
 SCHEMA["paths"].update(LOOKUP_PATHS)
 SCHEMA["components"]["schemas"].update(LOOKUP_SCHEMAS)
+
+# The encashments and the commands (terminals/api/fleet.py) likewise.
+from .fleet_schema import FLEET_PATHS, FLEET_SCHEMAS  # noqa: E402
+
+SCHEMA["paths"].update(FLEET_PATHS)
+SCHEMA["components"]["schemas"].update(FLEET_SCHEMAS)

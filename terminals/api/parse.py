@@ -286,7 +286,8 @@ def _rejected(value) -> list | None:
         txn, status, code = item.get("txn"), item.get("http_status"), item.get("code", "")
         if not isinstance(txn, str) or not TXN_RE.fullmatch(txn):
             return None
-        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+        status = integer(status)  # 400.0 is the integer 400, as JSON Schema counts it
+        if status is None or not 400 <= status <= 599:
             return None
         if text(code, max_len=64, allow_empty=True) is None:
             return None

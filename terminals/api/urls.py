@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import lookups, views
+from . import fleet, lookups, views
 
 app_name = "terminal_api"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("openapi.json", views.openapi, name="openapi"),
     path("phone/<str:number>", lookups.phone, name="phone"),
     path("checks", lookups.checks, name="checks"),
+    path("encashments", fleet.encashments, name="encashments"),
     # Anything else under the API is a JSON 404 (never Django's HTML page or a slash redirect).
     re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

@@ -16,6 +16,7 @@ from payments.services import payment_accept
 from payments.services.batch import payments_accept
 
 from .. import selectors
+from ..commands import commands_acknowledge, commands_deliver
 from ..errors import ApiError, Code, EnrollmentDenied
 from ..services import heartbeat_record, terminal_enroll
 from . import parse, render
@@ -205,14 +206,20 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 @api(methods=("POST",), blocked_ok=True)
 def heartbeat(request, terminal):
-    state = parse.heartbeat(parse.json_body(request))
+    from .fleet import acks  # fleet imports this module's `api`
+
+    doc = parse.json_body(request)
+    state = parse.heartbeat(doc)
+    acknowledged = acks(doc)
     heartbeat_record(terminal=terminal, **state)
-    alerts_from_heartbeat(terminal=terminal, content=parse.json_body(request))
+    # Acknowledgements first, so a command acknowledged now is not sent again in this reply.
+    commands_acknowledge(terminal=terminal, acks=acknowledged)
+    alerts_from_heartbeat(terminal=terminal, content=doc)
     return render.ok({
         "server_time": render.server_time(),
         "config_version": selectors.terminal_config_version(terminal),
         "blocked": terminal.status == terminal.Status.BLOCKED,
-        "commands": [],
+        "commands": commands_deliver(terminal=terminal),
     })
 
 

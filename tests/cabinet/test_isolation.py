@@ -26,6 +26,7 @@ OWNERS = {
     "terminal_unblock": "terminal", "terminal_providers": "terminal",
     "payment": "payment",
     "export": "export", "export_download": "export",
+    "encashment": "encashment", "encashment_count": "encashment",
     "theme": "theme", "ad": "ad",
     # sub-agents, their users, thresholds, top-up requests (issue 17)
     "agent": "dealer", "agent_edit": "dealer", "agent_deactivate": "dealer", "agent_activate": "dealer",
@@ -61,6 +62,8 @@ def _object(kind, dealer, user, make_payment):
         return _dealer_object(kind, dealer, user)
     if kind == "claim":
         return _claim(make_payment(terminal, "10.00"))
+    if kind == "encashment":
+        return _encashment(terminal)
     raise AssertionError(f"no object kind {kind}")
 
 
@@ -86,6 +89,20 @@ def _claim(payment):
     return claim_register(user=get_user_model().objects.get(username="support"), payment=payment,
                           customer_name="Иванов Иван", customer_phone="+79161234567", ask="credit",
                           text="Не зачислено.", received_at=timezone.now(), cheque=Cheque())
+
+
+def _encashment(terminal):
+    import uuid
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from terminals.encashments import EncashmentRequest, encashment_record
+
+    now = timezone.now()
+    row, _ = encashment_record(terminal=terminal, request=EncashmentRequest(
+        kiosk_id=uuid.uuid4(), opened_at=now, closed_at=now, notes={"100": 1}, total=Decimal("100.00"), txns=()))
+    return row
 
 
 def test_every_cabinet_url_with_an_id_is_in_the_isolation_table():
@@ -124,7 +141,7 @@ def test_every_id_outside_the_viewers_subtree_is_404_for_get_and_post(client, wo
 @pytest.mark.django_db
 def test_the_owner_sees_each_of_those_objects(client, world, demo, make_payment, dealer_user):
     client.login(username="dealer", password="kit-demo")
-    for name in ("terminal", "payment", "theme", "ad", "claim"):
+    for name in ("terminal", "payment", "theme", "ad", "claim", "encashment"):
         obj = _object(OWNERS[name], demo, dealer_user, make_payment)
         assert client.get(reverse(f"cabinet:{name}", kwargs={"pk": obj.pk})).status_code == 200
 

@@ -7,6 +7,7 @@ moments. After each, the books must agree: every payment on the server exactly o
 store holding exactly the money the validator stacked.
 """
 
+import json
 import random
 import threading
 import time
@@ -21,6 +22,7 @@ from kiosk.crash import STEPS
 from .live import Devices, KioskProcess, Platform, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+PIN = "2468"
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,10 @@ def devices():
 
 @pytest.fixture(scope="module")
 def kiosk(platform, devices, tmp_path_factory):
-    k = KioskProcess(tmp_path_factory.mktemp("kiosk"), platform=platform, devices=devices)
+    from kiosk.config import pin_hash
+
+    k = KioskProcess(tmp_path_factory.mktemp("kiosk"), platform=platform, devices=devices,
+                     pin_hash=pin_hash(PIN, iterations=1000))
     k.enroll(platform.enrollment_code("1001"))
     yield k
     k.stop()
@@ -98,6 +103,74 @@ def test_end_to_end_online_then_three_payments_with_the_server_stopped(platform,
     assert sorted(server, key=int) == ["1", "2", "3", "4"]
     for txn in offline:
         assert server[txn][2] == datetime.fromisoformat(store[txn][2])  # the original paid_at, not the upload time
+    kiosk.stop()
+
+
+def queue_command(platform, kind: str) -> int:
+    """A dealer's command, queued as the cabinet does (through the service, in the platform's database)."""
+    out = platform.manage("shell", "-c", "from terminals.commands import command_queue; "
+                          "from terminals.models import Terminal; "
+                          f"print(command_queue(terminals=[Terminal.objects.get(number='1001')], kind='{kind}')[0].pk)")
+    return int(out.strip().splitlines()[-1])
+
+
+def command_state(platform, pk: int) -> tuple[str, str]:
+    return tuple(platform.query("SELECT state, message FROM terminals_terminalcommand WHERE id = %s", pk)[0])
+
+
+def test_encashment_and_remote_commands(platform, devices, kiosk):
+    kiosk.start()
+    txns = [pay(kiosk, devices, f"916111222{i}", 100, 500) for i in range(3)]
+    check_books(platform, devices, kiosk)
+    # The collector: PIN, open the encashment, pull the cassette, put it back, close it.
+    for digit in PIN:
+        kiosk.post("/service/key", key=digit)
+    assert kiosk.post("/service/login").headers["location"] == "/service/panel"
+    kiosk.post("/service/encash-open")
+    devices.validator.call("remove_cassette")
+    time.sleep(0.5)
+    devices.validator.call("insert_cassette")
+    wait_for(lambda: kiosk.post("/service/collect").headers["location"] == "/service/panel?collect=ok", 15,
+             "the encashment to close")
+    from kiosk.devices.cheque import rub
+
+    # The cassette holds every note since the module's first payment (the end-to-end test's four too).
+    store = kiosk.store_payments()
+    total = sum((amount for amount, _, _ in store.values()), Decimal("0.00"))
+    slip = devices.printer.call("last_document")
+    assert "ИНКАССАЦИЯ" in slip
+    assert "500 x 3 = 1 500,00 руб." in slip
+    assert f"Сумма: {rub(total)}" in slip and f"Платежей: {len(store)}" in slip
+    wait_for(lambda: platform.query("SELECT count(*) FROM terminals_encashment")[0][0] == 1, 15, "the encashment")
+    linked = platform.query("SELECT x.txn FROM terminals_encashmenttxn x WHERE x.payment_id IS NOT NULL")
+    assert sorted(t for (t,) in linked) == sorted(store) and set(txns) <= set(store)
+    assert platform.query("SELECT total FROM terminals_encashment")[0][0] == total
+    tampers = platform.query("SELECT devices FROM terminals_terminalstate")[0][0]["cassette"]["tampers"]
+    assert tampers == 0
+
+    # refresh_config: acknowledged, and the kiosk holds the changed config.
+    platform.manage("shell", "-c", "from providers.models import Provider; "
+                    "Provider.objects.filter(code='mts').update(max_amount='7000.00')")
+    pk = queue_command(platform, "refresh_config")
+    wait_for(lambda: command_state(platform, pk)[0] == "done", 20, "refresh_config to be acknowledged")
+    config = json.loads(kiosk.store_rows("SELECT value FROM meta WHERE key = 'config'")[0][0])
+    assert next(p for p in config["providers"] if p["code"] == "mts")["limits"]["max"] == "7000.00"
+
+    # restart: the program starts again on its store; the command runs once and is acknowledged after.
+    pid, port = kiosk.proc.pid, kiosk.port_file.read_text().strip()
+    pk = queue_command(platform, "restart")
+    wait_for(lambda: command_state(platform, pk) == ("done", "restarted"), 30, "the restart to be acknowledged")
+    assert kiosk.alive() and kiosk.proc.pid == pid
+    # The new kiosk in the same process serves its screens on a new port.
+    new_port = wait_for(lambda: (p := kiosk.port_file.exists() and kiosk.port_file.read_text().strip()) and p != port
+                        and p, 20, "the restarted screens")
+    kiosk.http.close()
+    kiosk.http = httpx.Client(base_url=f"http://127.0.0.1:{new_port}", timeout=10)
+    assert kiosk.store_rows("SELECT count(*) FROM commands WHERE id = ?", pk)[0][0] == 1
+    assert b"restarting on a remote command" in (kiosk.dir / "kiosk.log").read_bytes()
+    txn = pay(kiosk, devices, "9161112229", 100)
+    assert txn == str(int(txns[-1]) + 1)  # the counter and the store went on where they were
+    check_books(platform, devices, kiosk)
     kiosk.stop()
 
 
