@@ -42,8 +42,9 @@ def config_refresh(*, store: Store, client, link) -> bool:
     return True
 
 
-def heartbeat_doc(flow) -> dict:
-    """What the server's heartbeat takes: devices, version, cash box, the unsent queue, refused payments."""
+def heartbeat_doc(flow, updater=None) -> dict:
+    """What the server's heartbeat takes: devices, version, cash box, the unsent queue, refused payments,
+    and the last update's outcome."""
     d = flow.devices
     store = flow.store
     box = store.cash_box()
@@ -53,7 +54,7 @@ def heartbeat_doc(flow) -> dict:
                "printer": {"state": d.printer, "paper": d.paper},
                "fiscal": {"state": d.fiscal, "error": d.fiscal_error[:255], "kind": flow.cfg.fiscal}}
     amount = sum((Decimal(v) * n for v, n in box.items()), Decimal("0.00"))
-    return {
+    doc = {
         "software_version": f"kit-kiosk/{__version__}",
         "devices": devices,
         "cash": {"notes": sum(box.values()), "amount": f"{amount:.2f}", "by_denomination": box,
@@ -62,13 +63,18 @@ def heartbeat_doc(flow) -> dict:
         "rejected": [{"txn": p.txn, "http_status": p.http_status, "code": p.error_code}
                      for p in store.rejected()][-100:],
     }
+    report = updater.report() if updater is not None else None
+    if report is not None:
+        doc["update"] = report
+    return doc
 
 
 class Heartbeat:
     """Every heartbeat_seconds, and at once when a device changes state."""
 
-    def __init__(self, *, flow, client, link, seconds: float = 60.0):
+    def __init__(self, *, flow, client, link, seconds: float = 60.0, updater=None):
         self.flow = flow
+        self.updater = updater
         self.client = client
         self.link = link
         self.seconds = seconds
@@ -77,7 +83,7 @@ class Heartbeat:
 
     def beat(self) -> bool:
         try:
-            response = self.client.heartbeat(heartbeat_doc(self.flow))
+            response = self.client.heartbeat(heartbeat_doc(self.flow, self.updater))
         except (httpx.HTTPError, OSError) as exc:
             self.link.fail()
             log.warning("heartbeat: server not reached: %s", exc)
