@@ -347,3 +347,10 @@ from .lookups_schema import LOOKUP_PATHS, LOOKUP_SCHEMAS  # noqa: E402
 
 SCHEMA["paths"].update(LOOKUP_PATHS)
 SCHEMA["components"]["schemas"].update(LOOKUP_SCHEMAS)
+
+# The release endpoints and the heartbeat's `update` (updates/api_schema.py).
+from updates.api_schema import PATHS as RELEASE_PATHS  # noqa: E402
+from updates.api_schema import UPDATE_REPORT  # noqa: E402
+
+SCHEMA["paths"].update(RELEASE_PATHS)
+HEARTBEAT_IN["properties"]["update"] = UPDATE_REPORT

@@ -12,6 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from payments.errors import TxnConflict
 from payments.services import payment_accept
+from updates.parse import update_report
+from updates.services import terminal_update_record
 
 from .. import selectors
 from ..errors import ApiError, Code, EnrollmentDenied
@@ -168,8 +170,12 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 @api(methods=("POST",), blocked_ok=True)
 def heartbeat(request, terminal):
-    state = parse.heartbeat(parse.json_body(request))
+    doc = parse.json_body(request)
+    state = parse.heartbeat(doc)
+    update = update_report(doc["update"]) if "update" in doc else None
     heartbeat_record(terminal=terminal, **state)
+    if update is not None:
+        terminal_update_record(terminal=terminal, **update)
     return render.ok({
         "server_time": render.server_time(),
         "config_version": selectors.terminal_config(terminal)["config_version"],
