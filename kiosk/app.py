@@ -168,6 +168,11 @@ def run(cfg: Config) -> int:
     except NotEnrolled as exc:
         log.error("%s", exc)
         return 2
+    if kiosk.updater.recover():
+        log.error("update: the switched version did not start; the previous one is back, restarting into it")
+        kiosk.client.close()
+        kiosk.store.close()
+        return 1
     signal.signal(signal.SIGTERM, lambda *_: kiosk.stopping.set())
     signal.signal(signal.SIGINT, lambda *_: kiosk.stopping.set())
     kiosk.start()

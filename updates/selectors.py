@@ -108,3 +108,8 @@ def rollout_progress(rollout: Rollout) -> dict:
             .values("state").annotate(n=Count("pk")))
     return {"targets": len(targets), "running_it": running_it, "states": {r["state"]: r["n"] for r in rows}}
 
+
+
+def update_command_args(release: Release) -> dict:
+    """The `args` of the `update` command a terminal gets for `release` (the kiosk's Updater.handle takes them)."""
+    return {"version": release.version, "sha256": release.sha256, "size": release.size}

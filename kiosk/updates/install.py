@@ -39,6 +39,8 @@ CHUNK = 1 << 20
 MAX_ARCHIVE = 512 << 20
 MAX_DOWNLOAD_TRIES = 5
 CHECK_SECONDS = 60.0
+MAX_BOOTS = 3
+MAX_SWITCHES = 3
 VERSION_TEXT = re.compile(r"^[0-9.]{1,27}$")
 
 
@@ -355,8 +357,10 @@ class Updater:
             return VERIFIED  # a customer is paying: try again at the next step
         try:
             previous = os.readlink(self.root / "current").removeprefix("releases/")
+            switches = self.state().get("switches", 0) + 1
+            # The intent is written before the link moves: a kill at any point after it is undone by recover().
+            self._save(state=SWITCHED, previous=previous, reason="", switches=switches, boots=0)
             self.point_current(version)
-            self._save(state=SWITCHED, previous=previous, reason="")
             ok, why = self.health(release)
             if not ok:
                 self.point_current(previous)
@@ -391,6 +395,33 @@ class Updater:
     def _release_payments(self) -> None:
         if self.flow is not None:
             self.flow.updating = False
+
+    def recover(self) -> bool:
+        """At start, before anything else: finish or undo a switch a kill interrupted. True: exit now, so that
+        systemd starts the version `current` now points at.
+
+        The new version that crashes on start `MAX_BOOTS` times puts the previous one back by itself; the old
+        version restarted mid-switch points `current` back at itself and tries the switch again later (at most
+        `MAX_SWITCHES` times)."""
+        doc = self.state()
+        if doc.get("state") != SWITCHED or not doc.get("previous"):
+            return False
+        previous, version = doc["previous"], doc["version"]
+        if self.running_version == version:
+            boots = doc.get("boots", 0) + 1
+            if boots <= MAX_BOOTS:
+                self._save(boots=boots)
+                return False
+            self.point_current(previous)
+            self._save(state=ROLLED_BACK, reason=f"health: did not start {MAX_BOOTS} times")
+            return True
+        if os.readlink(self.root / "current") != f"releases/{previous}":
+            self.point_current(previous)
+        if doc.get("switches", 0) >= MAX_SWITCHES:
+            self._save(state=ROLLED_BACK, reason=f"switch: interrupted {MAX_SWITCHES} times")
+        else:
+            self._save(state=VERIFIED, reason="switch interrupted; trying again")
+        return False
 
     def boot(self) -> None:
         """Called by a version that has started, opened its store and found its devices: if it is the one just

@@ -166,3 +166,17 @@ def test_the_admin_shows_a_rollout_s_progress_and_pauses_it(client, admin_user, 
     assert response.status_code == 302
     rollout.refresh_from_db()
     assert rollout.status == "paused"
+
+
+def test_the_update_command_args_are_what_the_kiosk_handler_takes(world, terminal, tmp_path):
+    from kiosk.updates.install import Updater
+    from updates.selectors import update_command_args
+
+    from .kit import install_root
+
+    r = Release.objects.create(version="0.3.0", min_version="0", archive="releases/x.tar.gz", size=1234,
+                               sha256="ab" * 32, manifest={}, file_count=1, signed_by="built-in")
+    args = update_command_args(r)
+    assert args == {"version": "0.3.0", "sha256": "ab" * 32, "size": 1234}
+    up = Updater(root=install_root(tmp_path), data_dir=tmp_path / "d", running_version="0.2.0")
+    assert up.handle(args) == {"version": "0.3.0", "state": "pending", "reason": ""}
