@@ -3,6 +3,8 @@
 
 from django.urls import path
 
+from updates import cabinet as updates_cabinet
+
 from .cabinet import money, terminals, views
 
 app_name = "cabinet"
@@ -22,4 +24,5 @@ urlpatterns: list = [
     path("exports/<int:pk>/", money.export_detail, name="export"),
     path("exports/<int:pk>/download/", money.export_download, name="export_download"),
     path("account/", views.account, name="account"),
+    path("updates/", updates_cabinet.updates, name="updates"),
 ]

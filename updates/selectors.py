@@ -113,3 +113,26 @@ def rollout_progress(rollout: Rollout) -> dict:
 def update_command_args(release: Release) -> dict:
     """The `args` of the `update` command a terminal gets for `release` (the kiosk's Updater.handle takes them)."""
     return {"version": release.version, "sha256": release.sha256, "size": release.size}
+
+
+def cabinet_update_view(terminals: QuerySet[Terminal]) -> dict:
+    """For the cabinet: each of `terminals` with its version and update state, and each active or paused
+    rollout's progress counted over these terminals only (a dealer never sees other dealers' terminals)."""
+    rows = list(terminals.select_related("update_state", "dealer").order_by("number"))
+    ids = {t.pk for t in rows}
+    rollouts = []
+    for rollout in (Rollout.objects.exclude(status=Rollout.Status.STOPPED)
+                    .select_related("release", "group__dealer").order_by("-id")[:20]):
+        mine = [t for t in rollout_targets(rollout) if t.pk in ids]
+        if not mine:
+            continue
+        version = rollout.release.version
+        states = {}
+        for t in rows:
+            state = getattr(t, "update_state", None)
+            if t in mine and state is not None and state.version == version:
+                states[state.get_state_display()] = states.get(state.get_state_display(), 0) + 1
+        rollouts.append({"rollout": rollout, "targets": len(mine),
+                         "running_it": sum(1 for t in mine if running_version(t) == version),
+                         "states": sorted(states.items())})
+    return {"terminals": rows, "rollouts": rollouts}
