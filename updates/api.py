@@ -40,12 +40,12 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
     if first == "":
         n = int(last)
         if n == 0:
-            raise ApiError(Code.RANGE_NOT_SATISFIABLE, extra={"size": size})
+            raise ApiError(Code.RANGE_NOT_SATISFIABLE)
         return max(0, size - n), size - 1
     start = int(first)
     end = min(int(last), size - 1) if last else size - 1
     if start >= size or end < start:
-        raise ApiError(Code.RANGE_NOT_SATISFIABLE, extra={"size": size})
+        raise ApiError(Code.RANGE_NOT_SATISFIABLE)
     return start, end
 
 

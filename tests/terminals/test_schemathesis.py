@@ -47,6 +47,8 @@ STATE_REFUSALS = {
     "postPayment": {Code.TXN_CONFLICT},
     "getPayment": {Code.NOT_FOUND},
     "getPhone": {Code.NUMBER_UNKNOWN},
+    "getReleaseManifest": {Code.NOT_FOUND},
+    "getReleaseArchive": {Code.NOT_FOUND, Code.RANGE_NOT_SATISFIABLE},
 }
 WORDED_RULES = {("credited", "fee + credited must equal amount")}
 
@@ -175,7 +177,8 @@ def test_schema_valid_signed_requests_are_taken_and_answered_as_the_schema_says(
     ops = operations(schema)
     assert {op.label for op in ops} == {
         "POST /enroll", "POST /payments", "POST /payments/batch", "GET /payments/{txn}", "GET /config",
-        "POST /heartbeat", "GET /phone/{number}", "POST /checks"}  # the schema itself is left out
+        "POST /heartbeat", "GET /phone/{number}", "POST /checks",
+        "GET /releases/{version}/manifest", "GET /releases/{version}/archive"}  # the schema itself is left out
     for operation in ops:
         run(operation, schemathesis.GenerationMode.POSITIVE, app)
 
