@@ -187,10 +187,10 @@ def health(cfg: Config, *, timeout: float = 30.0, devices=None) -> tuple[bool, s
     store = Store(cfg.store_path)
     try:
         store.queue_summary()
-        validator, printer, registrar = devices or make_devices(cfg, store)
-        flow = Flow(config=cfg, store=store, validator=validator, printer=printer, registrar=registrar)
         deadline = time.monotonic() + timeout
         try:
+            validator, printer, registrar = devices or make_devices(cfg, store)
+            flow = Flow(config=cfg, store=store, validator=validator, printer=printer, registrar=registrar)
             flow.start()
         except Exception as exc:  # any failure of a device is a failed check, with its reason
             return False, f"devices: {exc}"[:200]

@@ -350,3 +350,26 @@ def test_the_release_tool_refuses_a_link_in_the_source(tmp_path):
     (source / "link.py").symlink_to("/etc/passwd")
     with pytest.raises(ManifestError):
         build(version="0.3.0", source=source, key=KEY, out=tmp_path / "out.tar.gz")
+
+
+def _health_config(tmp_path, validator):
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text(f'[server]\nurl = "http://127.0.0.1:9"\nterminal = "1001"\n[kiosk]\ndata_dir = "data"\n'
+                   f'[devices]\nvalidator = "{validator}"\nprinter = "kitsim://printer/main"\n')
+    return cfg
+
+
+def test_the_health_check_passes_with_answering_devices_and_never_asks_the_server(tmp_path, fresh_devices):
+    from kiosk.app import health
+    from kiosk.config import load
+
+    assert health(load(_health_config(tmp_path, "kitsim://ccnet/main")), timeout=5) == (True, "")
+
+
+def test_the_health_check_fails_when_the_validator_cannot_be_opened(tmp_path, fresh_devices):
+    from kiosk.app import health
+    from kiosk.config import load
+
+    ok, why = health(load(_health_config(tmp_path, str(tmp_path / "no-such-port"))), timeout=1)
+    assert ok is False
+    assert why.startswith("devices: [Errno 2] could not open port")
