@@ -144,3 +144,21 @@ def test_sigkill_during_the_health_check_leaves_a_whole_version_and_the_next_sta
     new.boot()
     assert new.report()["state"] == "running"
     assert outbox(store) == [(txn, "500.00")]
+
+
+def test_a_store_a_newer_version_added_to_stays_readable_and_sendable_by_this_one(tmp_path, world):
+    """The rule a release keeps (additive schema changes only): after a rollback the old code reads the outbox."""
+    root, api, command, store, txn = world
+    store.close()
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "kiosk.sqlite3")
+    db.execute("ALTER TABLE payments ADD COLUMN loyalty_card TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE TABLE IF NOT EXISTS release_0_3_notes (id INTEGER PRIMARY KEY, text TEXT)")
+    db.commit()
+    db.close()
+
+    reopened = Store(tmp_path / "kiosk.sqlite3")
+    assert outbox(reopened) == [(txn, "500.00")]
+    assert reopened.queue_summary()["count"] == 1
+    reopened.close()
