@@ -157,6 +157,13 @@ class Updater:
         self.wake.set()
         return self.report()
 
+    def command(self, args: dict) -> tuple[bool, str]:
+        """The remote command executor's form of handle(): (accepted, message for the acknowledgement). The
+        outcome of the update itself follows in the heartbeat's `update` part."""
+        report = self.handle(args)
+        ok = report["state"] != FAILED
+        return ok, f"{report['version']} {report['state']}{': ' + report['reason'] if report['reason'] else ''}"[:255]
+
     # -- the work ------------------------------------------------------------------------
     def paying(self) -> bool:
         """A customer is in the middle of a payment (or a session with money is open)."""

@@ -373,3 +373,10 @@ def test_the_health_check_fails_when_the_validator_cannot_be_opened(tmp_path, fr
     ok, why = health(load(_health_config(tmp_path, str(tmp_path / "no-such-port"))), timeout=1)
     assert ok is False
     assert why.startswith("devices: [Errno 2] could not open port")
+
+
+def test_the_command_form_acknowledges_a_pending_update_and_refuses_a_downgrade(tmp_path, root, api):
+    up = updater(tmp_path, root, api)
+    assert up.command(good(api, version="0.1.0")) == (False, "0.1.0 failed: downgrade: 0.1.0 is not above the "
+                                                              "running 0.2.0")
+    assert up.command(good(api)) == (True, "0.3.0 pending")
