@@ -26,17 +26,12 @@ export KIT_SIMULATOR_BASE_URL ?= http://$(HOST):$(PORT)
 demo: migrate
 	$(PY) manage.py load_demo
 
-# Web (gunicorn, threaded), Celery worker and beat, all children of this recipe's shell:
-# Ctrl-C reaches the whole process group and `kill 0` stops whatever is left.
+# Web (gunicorn, threaded), Celery worker and beat, started and stopped by scripts/run.py:
+# one Ctrl-C stops all three (one SIGTERM each, then a wait) and leaves no process behind.
 run: demo
-	mkdir -p var
 	$(PY) manage.py collectstatic --noinput -v 0
-	@echo "KIT on http://$(HOST):$(PORT)/  (demo users admin, support, senior, dealer, subdealer; password kit-demo)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  .venv/bin/gunicorn kit.wsgi -b $(HOST):$(PORT) -k gthread --workers 2 --threads 16 --timeout 60 & \
-	  .venv/bin/celery -A kit worker -Q default,gateway --concurrency 4 --pool threads -l info & \
-	  .venv/bin/celery -A kit beat -l info -s var/celerybeat-schedule & \
-	  wait
+	@echo "KIT on http://$(HOST):$(PORT)/  (demo users admin, support, senior, dealer, subdealer; password kit-demo; Ctrl-C stops)"
+	@$(PY) scripts/run.py --host $(HOST) --port $(PORT)
 
 test: install
 	scripts/test.sh
@@ -47,10 +42,11 @@ bench: install
 lint: install
 	.venv/bin/ruff check .
 
-# Refresh the translation catalogues after changing user-facing strings (needs GNU gettext).
-messages: install .env
-	$(PY) manage.py makemessages -l ru -l en --ignore=.venv --ignore=tests --ignore=bench --ignore=var --ignore=staticfiles --ignore=gateways/reconcile
-	$(PY) manage.py compilemessages -l ru -l en --ignore=.venv
+# Refresh the translation catalogues after changing user-facing strings (needs GNU gettext): each
+# app with its own locale/ gets its code's and templates/<app>/ strings, locale/ the rest
+# (scripts/messages.py, docs/translations.md).
+messages: install
+	$(PY) scripts/messages.py
 
 clean:
 	rm -rf var .venv staticfiles

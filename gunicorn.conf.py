@@ -7,6 +7,7 @@ API's JSON error shape instead of gunicorn's HTML page, so a kiosk reads the sam
 `{"error": {"code", "message"}}` whatever refused it.
 """
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -52,3 +53,11 @@ if _env.bool("KIT_BEHIND_PROXY", default=False):
 else:
     forwarded_allow_ips = ""
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kit.settings")
+
+# gunicorn's lines in the format and time zone of Django's and Celery's (kit/logs.py), loaded by
+# path: importing the `kit` package would load the Celery app into the master.
+_spec = importlib.util.spec_from_file_location("kit_logs", Path(__file__).resolve().parent / "kit" / "logs.py")
+_kit_logs = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_kit_logs)
+
+logconfig_dict = _kit_logs.config(_env.str("LOG_LEVEL", default="INFO"))

@@ -1,7 +1,7 @@
 """The dealer cabinet (/cabinet/). Every URL with an id is covered by the generated isolation test
 (tests/dealers/test_cabinet_isolation.py): add the new id's owner there."""
 
-from django.urls import path
+from django.urls import include, path
 
 from updates import cabinet as updates_cabinet
 
@@ -25,4 +25,6 @@ urlpatterns: list = [
     path("exports/<int:pk>/download/", money.export_download, name="export_download"),
     path("account/", views.account, name="account"),
     path("updates/", updates_cabinet.updates, name="updates"),
+    path("alerts/", include("alerts.cabinet_urls")),
+    path("", include("screens.cabinet_urls")),
 ]

@@ -13,7 +13,7 @@ class Dealer(models.Model):
 
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="children", verbose_name=_("parent dealer"))
-    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
     name = models.CharField(_("name"), max_length=200)
     inn = models.CharField(_("INN"), max_length=12, blank=True)
     contact = models.CharField(_("contact"), max_length=200, blank=True)
@@ -22,7 +22,7 @@ class Dealer(models.Model):
     balance = MoneyField(_("balance"), default=ZERO, editable=False)
     credit_limit = MoneyField(_("credit limit"), default=ZERO)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("dealer")
@@ -36,8 +36,8 @@ class Dealer(models.Model):
 class DealerUser(models.Model):
     """Links a Django user to the one dealer whose subtree the user sees."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dealer_link")
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="users")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="dealer_link")
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="users")
     # The viewer's own settings (cabinet account page); blank: the dealer's time zone, the site's language.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
@@ -60,14 +60,14 @@ class LedgerEntry(models.Model):
         REWARD = "reward", _("reward")
         ADJUSTMENT = "adjustment", _("adjustment")
 
-    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="ledger")
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="ledger")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     amount = MoneyField(_("amount"), help_text=_("negative for a debit"))
     balance_after = MoneyField(_("balance after"))
-    payment = models.ForeignKey("payments.Payment", null=True, blank=True, on_delete=models.PROTECT,
+    payment = models.ForeignKey("payments.Payment", verbose_name=_("payment"), null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="ledger_entries")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     comment = models.CharField(_("comment"), max_length=255, blank=True)
 
     class Meta:
@@ -87,16 +87,16 @@ class DailyAggregate(models.Model):
     by `dealers.aggregates.aggregates_rebuild`, never written by acceptance.
     """
 
-    day = models.DateField()
-    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="+")
-    terminal = models.ForeignKey("terminals.Terminal", on_delete=models.CASCADE, related_name="+")
-    provider = models.ForeignKey("providers.Provider", null=True, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=12)
-    count = models.PositiveIntegerField(default=0)
-    amount = MoneyField(default=ZERO)
-    fee = MoneyField(default=ZERO)
-    credited = MoneyField(default=ZERO)
-    reward = MoneyField(default=ZERO)
+    day = models.DateField(_("day"))
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.CASCADE, related_name="+")
+    terminal = models.ForeignKey("terminals.Terminal", verbose_name=_("terminal"), on_delete=models.CASCADE, related_name="+")
+    provider = models.ForeignKey("providers.Provider", verbose_name=_("provider"), null=True, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=12)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    amount = MoneyField(_("amount"), default=ZERO)
+    fee = MoneyField(_("fee"), default=ZERO)
+    credited = MoneyField(_("credited"), default=ZERO)
+    reward = MoneyField(_("reward"), default=ZERO)
 
     class Meta:
         verbose_name = _("daily aggregate")
@@ -110,11 +110,13 @@ class DailyAggregate(models.Model):
 class AggregateDay(models.Model):
     """A day whose aggregates are built, per time zone; reports read live what has no row here."""
 
-    time_zone = models.CharField(max_length=64)
-    day = models.DateField()
-    built_at = models.DateTimeField()
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    day = models.DateField(_("day"))
+    built_at = models.DateTimeField(_("built at"))
 
     class Meta:
+        verbose_name = _("aggregated day")
+        verbose_name_plural = _("aggregated days")
         constraints = [models.UniqueConstraint(fields=["time_zone", "day"], name="aggregate_day_unique")]
 
     def __str__(self):
@@ -124,8 +126,12 @@ class AggregateDay(models.Model):
 class AggregateCursor(models.Model):
     """The last payment event the aggregate task has looked at (later events mark their days stale)."""
 
-    name = models.CharField(max_length=32, unique=True)
-    last_event_id = models.BigIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    last_event_id = models.BigIntegerField(_("last event ID"), default=0)
+
+    class Meta:
+        verbose_name = _("aggregation cursor")
+        verbose_name_plural = _("aggregation cursors")
 
     def __str__(self):
         return f"{self.name}@{self.last_event_id}"
@@ -139,16 +145,16 @@ class ExportJob(models.Model):
         DONE = "done", _("ready")
         FAILED = "failed", _("failed")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="exports")
-    kind = models.CharField(max_length=20)  # payments / ledger / report
-    params = models.JSONField(default=dict)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    file = models.FileField(upload_to="exports/", blank=True)
-    rows = models.PositiveIntegerField(default=0)
-    error = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.CASCADE, related_name="exports")
+    kind = models.CharField(_("kind"), max_length=20)  # payments / ledger / report
+    params = models.JSONField(_("params"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    file = models.FileField(_("file"), upload_to="exports/", blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    error = models.CharField(_("error"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("export")

@@ -6,10 +6,10 @@ from kit.crypto import EncryptedTextField
 
 class Gateway(models.Model):
     class Code(models.TextChoices):
-        CYBERPLAT = "cyberplat", "CyberPlat"
-        OSMP = "osmp", "OSMP / QIWI"
-        CONTACT = "contact", "Contact"
-        COMEPAY = "comepay", "ComePay"
+        CYBERPLAT = "cyberplat", _("CyberPlat")
+        OSMP = "osmp", _("OSMP / QIWI")
+        CONTACT = "contact", _("Contact")
+        COMEPAY = "comepay", _("ComePay")
         PROVIDER = "provider", _("Provider protocol (direct)")
 
     code = models.SlugField(_("code"), unique=True, max_length=32)
@@ -38,9 +38,9 @@ class Gateway(models.Model):
 class Route(models.Model):
     """Provider -> gateway, tried by priority (lower first), weighted within one priority."""
 
-    provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE, related_name="routes")
-    gateway = models.ForeignKey(Gateway, on_delete=models.PROTECT, related_name="routes")
-    dealer = models.ForeignKey("dealers.Dealer", null=True, blank=True, on_delete=models.CASCADE,
+    provider = models.ForeignKey("providers.Provider", verbose_name=_("provider"), on_delete=models.CASCADE, related_name="routes")
+    gateway = models.ForeignKey(Gateway, verbose_name=_("gateway"), on_delete=models.PROTECT, related_name="routes")
+    dealer = models.ForeignKey("dealers.Dealer", verbose_name=_("dealer"), null=True, blank=True, on_delete=models.CASCADE,
                                help_text=_("Set: this dealer's override; its routes replace the default ones."))
     priority = models.PositiveSmallIntegerField(_("priority"), default=1)
     weight = models.PositiveSmallIntegerField(_("weight"), default=100)
@@ -51,9 +51,13 @@ class Route(models.Model):
         verbose_name = _("route")
         verbose_name_plural = _("routes")
         ordering = ["provider", "dealer", "priority", "-weight"]
+        # One route per provider + gateway by default and one per dealer override. Two partial
+        # unique indexes rather than NULLS NOT DISTINCT: SQLite (make run) enforces these too.
         constraints = [
             models.UniqueConstraint(fields=["provider", "gateway", "dealer"], name="route_unique_per_dealer",
-                                    nulls_distinct=False),
+                                    condition=models.Q(dealer__isnull=False)),
+            models.UniqueConstraint(fields=["provider", "gateway"], name="route_unique_default",
+                                    condition=models.Q(dealer__isnull=True)),
         ]
 
     def __str__(self):
@@ -73,7 +77,7 @@ class GatewayHealth(models.Model):
         OPEN = "open", _("open (out of rotation)")
         HALF_OPEN = "half_open", _("half-open (one trial)")
 
-    gateway = models.OneToOneField(Gateway, on_delete=models.CASCADE, related_name="health")
+    gateway = models.OneToOneField(Gateway, verbose_name=_("gateway"), on_delete=models.CASCADE, related_name="health")
     state = models.CharField(_("breaker"), max_length=10, choices=State.choices, default=State.CLOSED)
     failures = models.PositiveIntegerField(_("consecutive technical failures"), default=0)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)

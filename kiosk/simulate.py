@@ -135,6 +135,7 @@ def simulate(*, base: str, terminal: str, count: int, timeout: float, repo: Path
                 if r.status_code == 200:
                     state[txn] = r.json()
     tally: Counter[str] = Counter()
+    print(f"{'txn':>8}  {'provider':<14} {'account':<13} {'amount':>9}  {'status':<12} reason", file=out)
     for p in payments:
         b = state[p["txn"]]
         status = b.get("status", "?")

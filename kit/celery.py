@@ -20,12 +20,20 @@ Worker settings that make payment submission safe:
   sweeps is never worth running.
 """
 
+import logging.config
 import os
+import warnings
 
 from celery import Celery, signals
+from celery.exceptions import SecurityWarning
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kit.settings")
+
+# Our image runs as the unprivileged user `kit`; root is what a development container gives
+# (`make run` there) and is expected. Celery's superuser warning would say otherwise on every start.
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    warnings.filterwarnings("ignore", category=SecurityWarning)
 
 app = Celery("kit")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -49,6 +57,16 @@ app.conf.broker_transport_options = {
     **(app.conf.broker_transport_options or {}),
 }
 
+
+
+# Celery logs through Django's LOGGING (kit/logs.py): the same format and time zone as gunicorn.
+@signals.setup_logging.connect
+def _logging_from_django(**kwargs):
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
 # Periodic work (Celery beat). Each entry: a thin task in its app's tasks.py.
 app.conf.beat_schedule = {}
 # Daily reconciliation with every gateway: yesterday (Moscow), at 03:00 Moscow time.
@@ -62,6 +80,9 @@ app.conf.beat_schedule["dealers-rebuild-aggregates"] = {
     "task": "dealers.tasks.rebuild_aggregates", "schedule": crontab(minute="*/15"),
     "options": {"expires": 900}}
 
+# Alerts: offline terminals (silence alone), low balances, and notifications waiting.
+app.conf.beat_schedule["alerts-sweep"] = {
+    "task": "alerts.tasks.sweep", "schedule": 60.0, "options": {"expires": 60}}
 
 # The payment sweeper (payments/services/sweep.py): every KIT_SWEEP_SECONDS it puts due
 # payments back on the broker (backoffs, status polls, lost messages, dead workers' open

@@ -14,6 +14,7 @@ from gateways.models import Gateway, Route
 from gateways.simulators.services import simulator_provision
 from kit.roles import ADMIN, DEALER, SENIOR, SUPPORT, roles_sync
 from providers.models import Category, FeeRule, OperatorProvider, Provider, ProviderField, RewardRule
+from screens.demo import screens_demo_load
 from terminals.models import Terminal
 
 DEMO_PASSWORD = "kit-demo"
@@ -162,6 +163,7 @@ def demo_load() -> dict:
                                     ("2001", sub, "Химки, Ленинградское ш., 5")]:
         terminal, _ = Terminal.objects.get_or_create(number=number, defaults={"dealer": dealer, "address": address})
         terminal.providers.add(*providers)
+    screens_demo_load(dealer=demo, terminals=Terminal.objects.filter(dealer__in=[demo, sub]))
 
     User = get_user_model()
     for username, staff, superuser, group, dealer_name in USERS:

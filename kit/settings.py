@@ -10,12 +10,16 @@ from pathlib import Path
 
 import environ
 
+from kit import logs as kit_logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 # `make run` writes .env; KIT_ENV_FILE points elsewhere (or at a missing file to read none).
 environ.Env.read_env(env.str("KIT_ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
+# Runtime files (SQLite database, filesystem broker, beat schedule); a test of `make run` points
+# it at a temporary directory so it never shares a broker with a running demo.
+VAR_DIR = Path(env.str("KIT_VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env("SECRET_KEY")
 DEBUG = env.bool("DEBUG", default=False)
@@ -53,6 +57,8 @@ INSTALLED_APPS = [
     "payments",
     "claims",
     "support",
+    "alerts",
+    "screens",
     "accounts",
     "axes",
     "django_otp",
@@ -153,7 +159,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    # With a host named, kombu does not warn "No hostname was supplied" on every connection.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
@@ -218,6 +225,28 @@ KIT_FOUR_EYES_AMOUNT = Decimal(env.str("KIT_FOUR_EYES_AMOUNT", default="5000.00"
 # A request nobody approved within this many hours expires.
 KIT_APPROVAL_EXPIRY_HOURS = env.float("KIT_APPROVAL_EXPIRY_HOURS", default=24.0)
 
+# --- alerts, themes and ads (docs/alerts.md, docs/screens.md) ------------------------------
+# Cassette "nearly full" from this share of its capacity (notes), in percent.
+KIT_ALERT_CASSETTE_NEAR_FULL_PERCENT = env.int("KIT_ALERT_CASSETTE_NEAR_FULL_PERCENT", default=90)
+# Unsent payments older than this on the kiosk open `queue_stale`.
+KIT_ALERT_QUEUE_MINUTES = env.float("KIT_ALERT_QUEUE_MINUTES", default=30.0)
+# The kiosk's clock off by more than this opens `clock_skew`.
+KIT_ALERT_CLOCK_SKEW_SECONDS = env.int("KIT_ALERT_CLOCK_SKEW_SECONDS", default=300)
+# A condition back within this many seconds of its close revives the same alert (no new opening).
+KIT_ALERT_FLAP_SECONDS = env.int("KIT_ALERT_FLAP_SECONDS", default=60)
+# More alerts than this for one user in one notification run go out as one digest.
+KIT_ALERT_DIGEST_AFTER = env.int("KIT_ALERT_DIGEST_AFTER", default=3)
+# Notifiers by name (alerts/notifiers/__init__.py), comma-separated.
+KIT_ALERT_NOTIFIERS = env.list("KIT_ALERT_NOTIFIERS", default=["email"])
+# Available balance (balance + credit) below this opens `balance_low`, for dealers without a
+# threshold of their own; empty: no default threshold.
+KIT_ALERT_BALANCE_THRESHOLD = env("KIT_ALERT_BALANCE_THRESHOLD", default="")
+# Links in notification e-mails; empty: the e-mails give paths only.
+KIT_SITE_URL = env("KIT_SITE_URL", default="")
+# Theme logos and ad images: at most this many bytes and pixels per side.
+KIT_SCREEN_IMAGE_MAX_BYTES = env.int("KIT_SCREEN_IMAGE_MAX_BYTES", default=1024 * 1024)
+KIT_SCREEN_IMAGE_MAX_SIDE = env.int("KIT_SCREEN_IMAGE_MAX_SIDE", default=4096)
+
 # --- auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -261,7 +290,7 @@ TIME_ZONE = env("TIME_ZONE", default="Europe/Moscow")
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("KIT_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -306,14 +335,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
-}
+# The same format and time zone as gunicorn's lines (gunicorn.conf.py) and Celery's (kit/celery.py).
+LOGGING = kit_logs.config(env("LOG_LEVEL", default="INFO"))
 
 # Simulators: sleep for real (live) or mark the delay for the in-process test transport.
 KIT_SIM_REAL_SLEEP = env.bool("KIT_SIM_REAL_SLEEP", default=True)

@@ -23,8 +23,14 @@ urlpatterns = [
     path("reconcile/", include("gateways.reconcile.urls")),
     path("gateways/", include("gateways.urls")),
     path("api/terminal/v1/", include("terminals.api.urls")),
+    path("screens/", include("screens.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler400 = "kit.errors.bad_request"
+handler403 = "kit.errors.permission_denied"
+handler404 = "kit.errors.page_not_found"
+handler500 = "kit.errors.server_error"
 
 if settings.KIT_SIMULATORS:
     urlpatterns.append(path("sim/", include("gateways.simulators.urls")))

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kit.money import ZERO, MoneyField
@@ -17,11 +18,11 @@ class Status(models.TextChoices):
 class Payment(models.Model):
     Status = Status
 
-    terminal = models.ForeignKey("terminals.Terminal", on_delete=models.PROTECT, related_name="payments")
+    terminal = models.ForeignKey("terminals.Terminal", verbose_name=_("terminal"), on_delete=models.PROTECT, related_name="payments")
     # The terminal's dealer when the payment was accepted: tenant scoping and the ledger use it.
-    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.PROTECT, related_name="payments")
+    dealer = models.ForeignKey("dealers.Dealer", verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="payments")
     txn = models.CharField(_("transaction number"), max_length=20)
-    provider = models.ForeignKey("providers.Provider", null=True, blank=True, on_delete=models.PROTECT,
+    provider = models.ForeignKey("providers.Provider", verbose_name=_("provider"), null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="payments")
     provider_code = models.CharField(_("provider code as sent"), max_length=64)
     account = models.CharField(_("account"), max_length=64)
@@ -37,13 +38,13 @@ class Payment(models.Model):
     reason = models.CharField(_("reason code"), max_length=40, blank=True)
     flags = models.JSONField(_("flags"), default=list, blank=True)
     # sha256 of the request content: the same txn with other content is a conflict.
-    content_hash = models.CharField(max_length=64)
+    content_hash = models.CharField(_("content hash"), max_length=64)
     cheque_number = models.CharField(_("cheque number"), max_length=48)
     paid_at = models.DateTimeField(_("paid at the terminal"))
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # The gateway the payment is with now (pinned while an outcome is unknown).
-    gateway = models.ForeignKey("gateways.Gateway", null=True, blank=True, on_delete=models.PROTECT,
+    gateway = models.ForeignKey("gateways.Gateway", verbose_name=_("gateway"), null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="payments")
     next_try_at = models.DateTimeField(_("next try at"), null=True, blank=True)
     # Attempts made; never reset (submission reads the attempt history only when it is > 0).
@@ -70,20 +71,22 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.terminal_id}/{self.txn} {self.status}"
+        # The admin's title for the payment: the numbers printed on the cheque and the status in words.
+        return gettext("Payment %(txn)s of terminal %(terminal)s: %(status)s") % {
+            "txn": self.txn, "terminal": self.terminal.number, "status": self.get_status_display()}
 
 
 class Event(models.Model):
     """Append-only: one row per state change (the support timeline)."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
-    reason = models.CharField(max_length=40, blank=True)
-    actor = models.CharField(max_length=64, help_text="terminal:<n>, worker, sweeper, user:<username>")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    detail = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(_("from status"), max_length=12, blank=True)
+    to_status = models.CharField(_("to status"), max_length=12)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    actor = models.CharField(_("actor"), max_length=64, help_text=_("terminal:<n>, worker, sweeper, user:<username>"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("payment event")
@@ -101,23 +104,23 @@ class Attempt(models.Model):
         OPEN = "open", _("open")  # reserved or sent; the outcome is not recorded yet
         CLOSED = "closed", _("closed")
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="attempts")
-    gateway = models.ForeignKey("gateways.Gateway", on_delete=models.PROTECT, related_name="attempts")
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="attempts")
+    gateway = models.ForeignKey("gateways.Gateway", verbose_name=_("gateway"), on_delete=models.PROTECT, related_name="attempts")
     # Digits only, at most 18: CyberPlat's SESSION and QIWI's transaction number allow no more.
-    attempt_id = models.CharField(max_length=18, unique=True)
+    attempt_id = models.CharField(_("attempt ID"), max_length=18, unique=True)
     round = models.PositiveIntegerField(_("round"), default=1)
-    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
-    outcome = models.CharField(max_length=10, blank=True)  # ok / declined / retry / unknown / config
-    result_code = models.CharField(max_length=32, blank=True)
-    message = models.CharField(max_length=255, blank=True)
-    upstream_id = models.CharField(max_length=64, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
+    outcome = models.CharField(_("outcome"), max_length=10, blank=True)  # ok / declined / retry / unknown / config
+    result_code = models.CharField(_("result code"), max_length=32, blank=True)
+    message = models.CharField(_("message"), max_length=255, blank=True)
+    upstream_id = models.CharField(_("upstream ID"), max_length=64, blank=True)
     # The provider's id at this gateway when the attempt was made (status queries reuse it).
-    remote_id = models.CharField(max_length=64, blank=True)
-    polls = models.PositiveIntegerField(default=0, help_text="status queries made for this attempt")
-    exchange = models.JSONField(default=list, blank=True, help_text="request/response summaries, secrets masked")
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    remote_id = models.CharField(_("remote ID"), max_length=64, blank=True)
+    polls = models.PositiveIntegerField(_("polls"), default=0, help_text=_("status queries made for this attempt"))
+    exchange = models.JSONField(_("exchange"), default=list, blank=True, help_text=_("request/response summaries, secrets masked"))
+    duration_ms = models.PositiveIntegerField(_("duration, ms"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("gateway attempt")

@@ -95,8 +95,29 @@ class RewardRuleInline(admin.TabularInline):
     autocomplete_fields = ["dealer"]
 
 
+class ProviderFieldForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        if "regex" in data and "example" in data:
+            problem = services.field_example_problem(data["regex"], data["example"])
+            if problem:
+                self.add_error("example", problem)
+        return data
+
+
+class ProviderForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        if "account_format" in data and "account_example" in data:
+            problem = services.field_example_problem(data["account_format"], data["account_example"])
+            if problem:
+                self.add_error("account_example", problem)
+        return data
+
+
 class ProviderFieldInline(admin.TabularInline):
     model = ProviderField
+    form = ProviderFieldForm
     extra = 0
     fields = ["position", "name", "label", "label_en", "regex", "example", "mask", "required"]
 
@@ -146,6 +167,7 @@ class _NoDealer:
 
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderForm
     list_display = ["name", "code", "category", "legal_name", "inn", "min_amount", "max_amount", "check_required",
                     "is_active"]
     list_filter = ["category", "routes__gateway", "is_active", "check_required", "offline_allowed"]

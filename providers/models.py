@@ -25,7 +25,7 @@ class Provider(models.Model):
 
     code = models.SlugField(_("code"), unique=True)
     name = models.CharField(_("name"), max_length=200)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="providers")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="providers")
     account_label = models.CharField(_("account label"), max_length=100, default="Номер телефона")
     account_format = models.CharField(_("account format (regular expression)"), max_length=200)
     account_example = models.CharField(_("account example"), max_length=64)
@@ -58,7 +58,7 @@ class Provider(models.Model):
 class ProviderField(models.Model):
     """An account field besides the main one (`account`): arrives in the payment's `fields`."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="fields")
+    provider = models.ForeignKey(Provider, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="fields")
     position = models.PositiveIntegerField(_("position"), default=0)
     name = models.SlugField(_("name"), max_length=64)
     label = models.CharField(_("label"), max_length=100)
@@ -81,7 +81,7 @@ class ProviderField(models.Model):
 class ProviderStateChange(models.Model):
     """Append-only: every enable or disable of a provider, with who and why."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="state_changes")
+    provider = models.ForeignKey(Provider, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="state_changes")
     is_active = models.BooleanField(_("active"))
     reason = models.CharField(_("reason"), max_length=255)
     actor = models.CharField(_("by"), max_length=150)
@@ -99,8 +99,8 @@ class ProviderStateChange(models.Model):
 class RuleBase(models.Model):
     """A money rule in force from `valid_from` (inclusive) to `valid_to` (exclusive, optional)."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE)
-    dealer = models.ForeignKey("dealers.Dealer", null=True, blank=True, on_delete=models.CASCADE,
+    provider = models.ForeignKey(Provider, verbose_name=_("provider"), on_delete=models.CASCADE)
+    dealer = models.ForeignKey("dealers.Dealer", verbose_name=_("dealer"), null=True, blank=True, on_delete=models.CASCADE,
                                help_text=_("Empty: the provider's default for every dealer."))
     percent = models.DecimalField(_("percent"), max_digits=6, decimal_places=3, default=0)
     fixed = MoneyField(_("fixed"), default=ZERO)
@@ -147,7 +147,7 @@ class BlacklistedAccount(models.Model):
         PREFIX = "prefix", _("prefix")
         PATTERN = "pattern", _("pattern (regular expression)")
 
-    provider = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.CASCADE,
+    provider = models.ForeignKey(Provider, verbose_name=_("provider"), null=True, blank=True, on_delete=models.CASCADE,
                                  help_text=_("Empty: blocked for every provider."))
     kind = models.CharField(_("matches"), max_length=10, choices=Kind.choices, default=Kind.EXACT)
     account = models.CharField(_("account, number, prefix or pattern"), max_length=200, db_index=True)
@@ -155,7 +155,7 @@ class BlacklistedAccount(models.Model):
     created_by = models.CharField(_("added by"), max_length=150, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True,
                                       help_text=_("Empty: until removed."))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("blacklisted account")
@@ -168,7 +168,7 @@ class BlacklistedAccount(models.Model):
 class BlacklistChange(models.Model):
     """Append-only history of a blacklist entry (kept after the entry is removed)."""
 
-    entry = models.ForeignKey(BlacklistedAccount, null=True, blank=True, on_delete=models.SET_NULL,
+    entry = models.ForeignKey(BlacklistedAccount, verbose_name=_("entry"), null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="changes")
     action = models.CharField(_("action"), max_length=10)  # added, changed, removed
     data = models.JSONField(_("entry"), default=dict)
@@ -190,10 +190,10 @@ class DealerProviders(models.Model):
     A sub-agent may offer only what every dealer above it may (the lists intersect down the tree).
     """
 
-    dealer = models.OneToOneField("dealers.Dealer", on_delete=models.CASCADE, primary_key=True,
+    dealer = models.OneToOneField("dealers.Dealer", verbose_name=_("dealer"), on_delete=models.CASCADE, primary_key=True,
                                   related_name="provider_allowance")
     providers = models.ManyToManyField(Provider, blank=True, related_name="+", verbose_name=_("providers allowed"))
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("dealer's allowed providers")
@@ -262,7 +262,7 @@ class OperatorProvider(models.Model):
     """Operator INN -> our provider (never by name: the registry spells names many ways)."""
 
     inn = models.CharField(_("operator INN"), max_length=12, unique=True)
-    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="operator_inns")
+    provider = models.ForeignKey(Provider, verbose_name=_("provider"), on_delete=models.CASCADE, related_name="operator_inns")
     note = models.CharField(_("operator name (a note)"), max_length=255, blank=True)
 
     class Meta:

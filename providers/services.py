@@ -25,6 +25,24 @@ from .models import (
     ProviderStateChange,
 )
 
+# -- account fields ------------------------------------------------------------------------------
+# The gateway simulators pick a test path by an account's last four digits (0001..0007), so the
+# kiosk's example with any other last four digits must still be a valid account.
+_TAILS = ("0000", "0001", "0002", "0003", "0004", "0005", "0006", "0007", "1234", "9999")
+
+
+def field_example_problem(regex: str, example: str) -> str | None:
+    """Why `example` is not a good example of `regex` (translated text), or None when it is."""
+    pattern = selectors._pattern(regex or "")
+    if pattern is None:
+        return _("Not a valid regular expression.")
+    if pattern.fullmatch(example or "") is None:
+        return _("The example does not match the format.")
+    if len(example) < 4 or not all(pattern.fullmatch(example[:-4] + tail) for tail in _TAILS):
+        return _("The example must stay valid with any other last four digits (the simulators' test "
+                 "accounts end in 0001–0007).")
+    return None
+
 
 # -- dated rules ---------------------------------------------------------------------------------
 def rule_overlaps(model, *, provider_id: int, dealer_id: int | None, valid_from: datetime,

@@ -40,7 +40,7 @@ from .models import (
     ProviderStateChange,
     RewardRule,
 )
-from .services import rule_validate
+from .services import field_example_problem, rule_validate
 
 FORMAT = "kit-catalogue"
 VERSION = 1
@@ -407,6 +407,11 @@ def catalogue_import(*, name: str, raw: bytes, dry_run: bool = False, actor: str
                                                            f"dealer with INN {row['dealer_inn']!r}"))
     for file, line, row in parsed["routes"]:
         ref(file, line, row, "gateway", gateways, "gateway")
+    for table, regex, example in (("providers", "account_format", "account_example"), ("fields", "regex", "example")):
+        for file, line, row in parsed[table]:
+            problem = field_example_problem(row[regex], row[example])
+            if problem:
+                errors.append(ImportError_(file, line, f"{example}: {problem}"))
     for file, line, row in parsed["blacklist"]:
         if row["kind"] not in BlacklistedAccount.Kind.values:
             errors.append(ImportError_(file, line, f"kind: must be one of {', '.join(BlacklistedAccount.Kind.values)}"))

@@ -3,14 +3,16 @@
 #  (a) signed POST /api/terminal/v1/payments (full acceptance rules) vs (b) a minimal Django view
 #      inserting one row, both under the same gunicorn (same workers), closed loop: payments/s,
 #      p50/p99, ratio; then p99 of (a) at a fixed 150 payments/s;
-#  (c) submission throughput through Celery against the CyberPlat simulator with 300 ms latency.
+#  (c) submission throughput through Celery against the CyberPlat simulator with 300 ms latency;
+#  before them, the phone look-up on a generated numbering plan of 500,000 ranges (database time, EXPLAIN).
 # Everything listens on 127.0.0.1; every load is bounded in requests and time.
 # Knobs: BENCH_DATABASE_URL (default kit_bench, recreated on each run), BENCH_REDIS_URL (db 14),
 #        BENCH_PORT, BENCH_SIM_PORT, BENCH_WORKERS, BENCH_THREADS, BENCH_REQUESTS, BENCH_CONCURRENCY,
 #        BENCH_RATE, BENCH_RATE_SECONDS, BENCH_SUBMIT_COUNT,
 #        BENCH_CELERY_CONCURRENCY, BENCH_CELERY_PROCS, BENCH_PREFETCH (default 1, as the gateway
 #        queue runs in production), BENCH_SIM_WORKERS, BENCH_DB_POOL, BENCH_SKIP_API=1, BENCH_SKIP_SUBMIT=1,
-#        BENCH_CABINET=1 (+ BENCH_CABINET_PAYMENTS, BENCH_CABINET_ONLY=1).
+#        BENCH_CABINET=1 (+ BENCH_CABINET_PAYMENTS, BENCH_CABINET_ONLY=1),
+#        BENCH_NUMBERING_RANGES (default 500000), BENCH_SKIP_NUMBERING=1, BENCH_NUMBERING_ONLY=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -72,6 +74,12 @@ with psycopg.connect(admin, autocommit=True) as c:
 PYEOF
 $PY manage.py migrate --noinput -v 0
 $PY -m bench.setup --key "$KEY" --latency-ms 300
+
+if [ "${BENCH_SKIP_NUMBERING:-0}" != "1" ]; then
+  echo "== phone number -> operator on a generated plan of ${BENCH_NUMBERING_RANGES:-500000} ranges"
+  $PY -m bench.numbering --ranges "${BENCH_NUMBERING_RANGES:-500000}"
+  if [ "${BENCH_NUMBERING_ONLY:-0}" = "1" ]; then exit 0; fi
+fi
 
 # Opt-in: the cabinet's CSV export (rows/s, peak memory) and a month's report on BENCH_CABINET_PAYMENTS
 # payments (default 1,000,000; generate_payments fills them when present).

@@ -19,7 +19,7 @@ path.write_text(
     "KIT_DEMO_DATA=1\n"
     "# The demo users log in with just the password; production requires TOTP for staff.\n"
     "KIT_STAFF_2FA=0\n"
-    "KIT_SIMULATOR_BASE_URL=http://127.0.0.1:8000\n"
+    "# KIT_SIMULATOR_BASE_URL is not kept here: `make run` sets it from HOST and PORT.\n"
     "# Empty: SQLite under var/ and the filesystem broker. Set to use PostgreSQL / Redis.\n"
     "# DATABASE_URL=postgres://postgres@127.0.0.1:5432/kit\n"
     "# REDIS_URL=redis://127.0.0.1:6379/0\n"

@@ -14,7 +14,7 @@ class Terminal(models.Model):
         BLOCKED = "blocked", _("blocked")
 
     number = models.CharField(_("number"), max_length=20, unique=True, validators=[digits])
-    dealer = models.ForeignKey("dealers.Dealer", on_delete=models.PROTECT, related_name="terminals")
+    dealer = models.ForeignKey("dealers.Dealer", verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="terminals")
     address = models.CharField(_("address"), max_length=255, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     public_key = models.CharField(_("public key (Ed25519, base64)"), max_length=64, blank=True)
@@ -23,7 +23,7 @@ class Terminal(models.Model):
     software_version = models.CharField(_("software version"), max_length=40, blank=True)
     providers = models.ManyToManyField("providers.Provider", blank=True, related_name="terminals",
                                        verbose_name=_("providers offered"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("terminal")
@@ -43,13 +43,13 @@ class EnrollmentCode(models.Model):
 
     MAX_FAILURES = 5
 
-    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="enrollment_codes")
-    code_hash = models.CharField(max_length=64, unique=True)
+    terminal = models.ForeignKey(Terminal, verbose_name=_("terminal"), on_delete=models.CASCADE, related_name="enrollment_codes")
+    code_hash = models.CharField(_("code hash"), max_length=64, unique=True)
     expires_at = models.DateTimeField(_("expires at"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
     failures = models.PositiveSmallIntegerField(_("wrong codes tried"), default=0)
     created_by = models.CharField(_("issued by"), max_length=150, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("enrollment code")
@@ -63,11 +63,13 @@ class EnrollmentCode(models.Model):
 class TerminalNonce(models.Model):
     """Nonces seen in the last 600 s, when Redis is not configured (insert-unique = seen once)."""
 
-    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="+")
-    nonce = models.CharField(max_length=64)
-    seen_at = models.DateTimeField(db_index=True)
+    terminal = models.ForeignKey(Terminal, verbose_name=_("terminal"), on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(_("nonce"), max_length=64)
+    seen_at = models.DateTimeField(_("seen at"), db_index=True)
 
     class Meta:
+        verbose_name = _("request nonce")
+        verbose_name_plural = _("request nonces")
         constraints = [models.UniqueConstraint(fields=["terminal", "nonce"], name="terminal_nonce_unique")]
 
     def __str__(self):
@@ -77,7 +79,7 @@ class TerminalNonce(models.Model):
 class TerminalState(models.Model):
     """The live state a terminal reported in its last heartbeat (the cabinet shows it)."""
 
-    terminal = models.OneToOneField(Terminal, on_delete=models.CASCADE, primary_key=True, related_name="live")
+    terminal = models.OneToOneField(Terminal, verbose_name=_("terminal"), on_delete=models.CASCADE, primary_key=True, related_name="live")
     devices = models.JSONField(_("devices"), default=dict, blank=True)
     cash_notes = models.PositiveIntegerField(_("notes in the cash box"), default=0)
     cash_amount = MoneyField(_("cash in the cash box"), default=ZERO)
@@ -100,12 +102,12 @@ class TerminalState(models.Model):
 class Heartbeat(models.Model):
     """One heartbeat as reported: a bounded history per terminal (pruned by a beat task)."""
 
-    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="heartbeats")
-    reported_at = models.DateTimeField()
-    devices = models.JSONField(default=dict, blank=True)
-    cash_notes = models.PositiveIntegerField(null=True, blank=True)
-    cash_amount = MoneyField(null=True, blank=True)
-    software_version = models.CharField(max_length=40, blank=True)
+    terminal = models.ForeignKey(Terminal, verbose_name=_("terminal"), on_delete=models.CASCADE, related_name="heartbeats")
+    reported_at = models.DateTimeField(_("reported at"))
+    devices = models.JSONField(_("devices"), default=dict, blank=True)
+    cash_notes = models.PositiveIntegerField(_("cash notes"), null=True, blank=True)
+    cash_amount = MoneyField(_("cash amount"), null=True, blank=True)
+    software_version = models.CharField(_("software version"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("heartbeat")
@@ -120,11 +122,11 @@ class Heartbeat(models.Model):
 class TerminalAudit(models.Model):
     """Append-only: every action a person took on a terminal (block, unblock, codes, providers)."""
 
-    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="audit")
-    action = models.CharField(max_length=32)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    detail = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    terminal = models.ForeignKey(Terminal, verbose_name=_("terminal"), on_delete=models.PROTECT, related_name="audit")
+    action = models.CharField(_("action"), max_length=32)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("terminal audit entry")

@@ -11,6 +11,7 @@ from kit.money import fmt
 from payments.models import Payment
 from providers import selectors as provider_selectors
 from providers.models import FeeRule
+from screens import selectors as screen_selectors
 
 from .models import Terminal
 
@@ -111,8 +112,8 @@ def terminal_config(terminal: Terminal) -> dict:
         },
         "categories": list(categories.values()),
         "providers": items,
-        "theme": None,
-        "ads": [],
+        "theme": screen_selectors.terminal_theme(terminal),
+        "ads": screen_selectors.terminal_ads(terminal, now=now),
     }
     doc["config_version"] = config_version(doc)
     return doc

@@ -16,7 +16,7 @@ class Release(models.Model):
 
     version = models.CharField(_("version"), max_length=27, unique=True, validators=[version_format])
     min_version = models.CharField(_("minimum version it upgrades from"), max_length=27)
-    archive = models.FileField(_("archive"), upload_to="releases/")
+    archive = models.FileField(_("archive"), upload_to="kit-kiosk/")
     size = models.PositiveBigIntegerField(_("archive size, bytes"))
     sha256 = models.CharField(_("archive SHA-256"), max_length=64)
     manifest = models.JSONField(_("signed manifest"))
@@ -109,8 +109,8 @@ class RolloutEvent(models.Model):
     rollout = models.ForeignKey(Rollout, on_delete=models.PROTECT, related_name="events",
                                 verbose_name=_("rollout"))
     action = models.CharField(_("action"), max_length=16)
-    old_status = models.CharField(_("from"), max_length=10, blank=True)
-    new_status = models.CharField(_("to"), max_length=10)
+    old_status = models.CharField(_("from"), max_length=10, blank=True, choices=Rollout.Status.choices)
+    new_status = models.CharField(_("to"), max_length=10, choices=Rollout.Status.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                              verbose_name=_("user"))
     created_at = models.DateTimeField(_("at"), auto_now_add=True)

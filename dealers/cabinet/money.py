@@ -58,8 +58,7 @@ def _export(request, kind: str, qs, filename: str):
     """CSV streams; XLSX at once for a small selection, else a worker job and its page."""
     fmt = request.GET.get("format")
     if fmt == "csv":
-        header, rows = exports.KINDS[kind](qs, request.tz)
-        return exports.csv_response(header, rows, filename)
+        return exports.csv_export_response(kind, qs, request.tz, filename)
     if fmt == "xlsx":
         if qs.order_by().count() <= settings.KIT_EXPORT_INLINE_ROWS:
             header, rows = exports.KINDS[kind](qs, request.tz)

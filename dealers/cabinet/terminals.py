@@ -8,7 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from alerts.selectors import alerts_of_terminal
 from providers.models import Provider
+from providers.selectors import dealer_allowed_provider_ids
 from terminals import services as terminal_services
 from terminals.models import Terminal, digits
 
@@ -18,8 +20,11 @@ from .selectors import terminal_view, terminals_live
 
 
 def providers_enabled(dealer):
-    """The providers a dealer may offer at its terminals: the active catalogue."""
-    return Provider.objects.filter(is_active=True).order_by("name")
+    """The providers `dealer` may offer at its terminals: the active ones within the admins' lists for it
+    and every dealer above it (no list: the whole active catalogue)."""
+    providers = Provider.objects.filter(is_active=True).order_by("name")
+    allowed = dealer_allowed_provider_ids(dealer)
+    return providers if allowed is None else providers.filter(pk__in=allowed)
 
 
 class TerminalCreateForm(forms.Form):
@@ -82,11 +87,12 @@ def _terminal_page(request, terminal, *, code=None, providers_form=None, status=
         "payments": scope_payments(request.dealer).filter(terminal=terminal).select_related("provider")
         .order_by("-id")[:20],
         "heartbeats": terminal.heartbeats.order_by("-id")[:100],
+        "alerts": alerts_of_terminal(request.dealer, terminal),
         "audit": terminal.audit.select_related("user").order_by("-id")[:20],
         "code": code,
         "current_code": terminal.enrollment_codes.order_by("-id").first(),
         "providers_form": providers_form or ProvidersForm(
-            dealer=request.dealer, initial={"providers": list(terminal.providers.values_list("pk", flat=True))}),
+            dealer=terminal.dealer, initial={"providers": list(terminal.providers.values_list("pk", flat=True))}),
     }, status=status)
 
 
@@ -131,7 +137,8 @@ def terminal_unblock(request, pk: int):
 @require_POST
 def terminal_providers(request, pk: int):
     terminal = access_terminal(request.dealer, pk)
-    form = ProvidersForm(request.POST, dealer=request.dealer)
+    # The terminal's own dealer: a sub-agent's terminal offers only what that sub-agent may.
+    form = ProvidersForm(request.POST, dealer=terminal.dealer)
     if not form.is_valid():
         return _terminal_page(request, terminal, providers_form=form, status=400)
     terminal_services.terminal_providers_set(terminal=terminal, providers=list(form.cleaned_data["providers"]),

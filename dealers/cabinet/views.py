@@ -13,6 +13,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from alerts.forms import AlertChoiceForm
+from alerts.selectors import alerts_open
+from alerts.services import alert_choice_set
+
 from ..aggregates import report_build
 from ..services import dealer_user_settings_set
 from .base import cabinet_view
@@ -50,6 +54,7 @@ def overview(request):
         "available": dealer.balance + dealer.credit_limit,
         "today": today_totals, "month": month.total,
         "attention": terminals_live(dealer, only_attention=True),
+        "open_alerts": alerts_open(dealer),
         "held": held_for_balance(dealer),
         "subagents": dealer.children.order_by("name"),
         "chart": turnover_chart(last30, _("Turnover by day, last 30 days")),
@@ -78,7 +83,14 @@ def account(request):
     settings_form = AccountForm(initial={"time_zone": link.time_zone or link.dealer.time_zone,
                                          "language": link.language or translation.get_language()})
     password_form = PasswordChangeForm(request.user)
-    if request.method == "POST" and request.POST.get("form") == "settings":
+    alerts_form = AlertChoiceForm.for_user(request.user)
+    if request.method == "POST" and request.POST.get("form") == "alerts":
+        alerts_form = AlertChoiceForm.for_user(request.user, request.POST)
+        if alerts_form.is_valid():
+            alert_choice_set(user=request.user, codes=alerts_form.cleaned_data["codes"])
+            messages.success(request, _("Alert choices saved."))
+            return redirect("cabinet:account")
+    elif request.method == "POST" and request.POST.get("form") == "settings":
         settings_form = AccountForm(request.POST)
         if settings_form.is_valid():
             dealer_user_settings_set(link=link, **settings_form.cleaned_data)
@@ -96,4 +108,5 @@ def account(request):
             messages.success(request, _("Password changed."))
             return redirect("cabinet:account")
     return render(request, "cabinet/account.html", {"settings_form": settings_form,
-                                                    "password_form": password_form})
+                                                    "password_form": password_form,
+                                                    "alerts_form": alerts_form})

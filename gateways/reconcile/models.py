@@ -19,7 +19,7 @@ class Reconciliation(models.Model):
         SIMULATOR = "simulator", _("fetched from the simulator")
         UPLOAD = "upload", _("uploaded file")
 
-    gateway = models.ForeignKey("gateways.Gateway", on_delete=models.PROTECT, related_name="reconciliations")
+    gateway = models.ForeignKey("gateways.Gateway", verbose_name=_("gateway"), on_delete=models.PROTECT, related_name="reconciliations")
     # The registry's day in Moscow time (the gateways' business day).
     day = models.DateField(_("day"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
@@ -38,7 +38,7 @@ class Reconciliation(models.Model):
     run_at = models.DateTimeField(_("last run"), null=True, blank=True)
     # Why the last run had no registry (fetch error code and text); blank when it had one.
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("reconciliation")
@@ -65,7 +65,7 @@ class Discrepancy(models.Model):
         # No longer seen by a later run (e.g. a pending payment finished): closed with a note.
         GONE = "gone", _("closed automatically")
 
-    reconciliation = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="discrepancies")
+    reconciliation = models.ForeignKey(Reconciliation, verbose_name=_("reconciliation"), on_delete=models.CASCADE, related_name="discrepancies")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     key = models.CharField(_("key (our attempt id)"), max_length=64)
     account = models.CharField(_("account"), max_length=64, blank=True)
@@ -74,9 +74,9 @@ class Discrepancy(models.Model):
     their_amount = MoneyField(_("their amount"), null=True, blank=True)
     their_status = models.CharField(_("their status"), max_length=20, blank=True)
     upstream_id = models.CharField(_("their id"), max_length=64, blank=True)
-    payment = models.ForeignKey("payments.Payment", null=True, blank=True, on_delete=models.PROTECT,
+    payment = models.ForeignKey("payments.Payment", verbose_name=_("payment"), null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="discrepancies")
-    detail = models.JSONField(default=dict, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("resolved by"))
@@ -101,13 +101,13 @@ class Discrepancy(models.Model):
 class RegistryUpload(models.Model):
     """A registry file an admin uploaded for a real gateway and day (validated before it is stored)."""
 
-    gateway = models.ForeignKey("gateways.Gateway", on_delete=models.PROTECT, related_name="registry_uploads")
+    gateway = models.ForeignKey("gateways.Gateway", verbose_name=_("gateway"), on_delete=models.PROTECT, related_name="registry_uploads")
     day = models.DateField(_("day"))
     filename = models.CharField(_("file name"), max_length=255, blank=True)
     # The file as uploaded (UTF-8 text): a day's registry is small, and keeping it in the
     # database keeps it with the reconciliation it explains (no media volume to back up).
     content = models.TextField(_("content"))
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("uploaded by"))
@@ -135,16 +135,16 @@ class ReconciliationEvent(models.Model):
         CLOSED = "closed", _("discrepancy closed automatically")
         RESOLVED = "resolved", _("discrepancy resolved")
 
-    reconciliation = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="events")
-    discrepancy = models.ForeignKey(Discrepancy, null=True, blank=True, on_delete=models.CASCADE,
+    reconciliation = models.ForeignKey(Reconciliation, verbose_name=_("reconciliation"), on_delete=models.CASCADE, related_name="events")
+    discrepancy = models.ForeignKey(Discrepancy, verbose_name=_("discrepancy"), null=True, blank=True, on_delete=models.CASCADE,
                                     related_name="events")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    actor = models.CharField(max_length=64, help_text="user:<username>, beat, command")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    actor = models.CharField(_("actor"), max_length=64, help_text=_("user:<username>, beat, command"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
-    note = models.TextField(blank=True)
-    detail = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("reconciliation event")

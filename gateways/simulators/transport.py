@@ -80,16 +80,20 @@ class InProcessTransport(httpx.BaseTransport):
         from django.core import signals
         from django.db import close_old_connections
 
-        signals.request_started.disconnect(close_old_connections)
-        signals.request_finished.disconnect(close_old_connections)
+        # Reconnected only if connected before: inside an outer in-process request (a kiosk's
+        # /checks in a test) they are off, and turning them on would close the test's connection.
+        started = signals.request_started.disconnect(close_old_connections)
+        finished = signals.request_finished.disconnect(close_old_connections)
         try:
             raw = self.wsgi.handle_request(request)
             content = raw.read()  # closing the WSGI result fires request_finished: do it in here
             raw.close()
             response = httpx.Response(raw.status_code, headers=raw.headers, content=content, request=request)
         finally:
-            signals.request_started.connect(close_old_connections)
-            signals.request_finished.connect(close_old_connections)
+            if started:
+                signals.request_started.connect(close_old_connections)
+            if finished:
+                signals.request_finished.connect(close_old_connections)
         delay = float(response.headers.get(DELAY_HEADER, "0") or 0)
         timeout = (request.extensions.get("timeout") or {}).get("read")
         if delay and timeout is not None and delay >= timeout:

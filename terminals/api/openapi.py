@@ -140,6 +140,44 @@ ERROR = {
     },
 }
 
+COLOUR = {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$", "example": "#1d4ed8"}
+IMAGE = {
+    "type": ["object", "null"], "required": ["url", "sha256", "content_type", "width", "height"],
+    "description": "Fetch `url` (relative to the server, unsigned) once; cache it by `sha256`.",
+    "properties": {"url": {"type": "string", "example": "/screens/img/<sha256>"},
+                   "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                   "content_type": {"enum": ["image/png", "image/jpeg", "image/gif", "image/webp"]},
+                   "width": {"type": "integer"}, "height": {"type": "integer"}},
+}
+THEME = {
+    "type": ["object", "null"], "required": ["id", "name", "layout", "colors", "logo"],
+    "description": "The customer screens' look; null: the kiosk program's default.",
+    "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "layout": {"enum": ["tiles", "list", "large"]},
+        "colors": {"type": "object", "required": ["background", "text", "accent", "button_text"],
+                   "properties": {"background": COLOUR, "text": COLOUR, "accent": COLOUR, "button_text": COLOUR}},
+        "logo": IMAGE,
+    },
+}
+AD = {
+    "type": "object", "required": ["id", "name", "kind", "text", "image", "position", "schedule"],
+    "description": "Shown only inside its schedule: dates inclusive, ISO weekdays (1 = Monday), daily "
+                   "[time_from, time_to) in `time_zone`; time_to 00:00 means midnight at the day's end.",
+    "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "kind": {"enum": ["text", "image"]},
+        "text": {"type": "string"}, "image": IMAGE, "position": {"enum": ["top", "bottom", "idle"]},
+        "schedule": {"type": "object",
+                     "required": ["date_from", "date_to", "weekdays", "time_from", "time_to", "time_zone"],
+                     "properties": {
+                         "date_from": {"type": "string", "format": "date"},
+                         "date_to": {"type": "string", "format": "date"},
+                         "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7}},
+                         "time_from": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+                         "time_to": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+                         "time_zone": {"type": "string", "example": "Europe/Moscow"}}},
+    },
+}
+
 CONFIG = {
     "type": "object",
     "required": ["terminal", "providers", "theme", "ads", "config_version", "last_txn"],
@@ -160,8 +198,9 @@ CONFIG = {
                     "properties": {"percent": {"type": "string"}, "fixed": AMOUNT, "minimum": AMOUNT,
                                    "valid_to": {**ISO_TIME, "type": ["string", "null"]}}},
             "logo": {"type": ["string", "null"]}}}},
-        "theme": {"type": ["object", "null"]},
-        "ads": {"type": "array", "items": {"type": "object"}},
+        "theme": _ref("Theme"),
+        "ads": {"type": "array", "items": _ref("Ad"),
+                "description": "The ads shown at some moment of the next 24 hours, with their whole schedules."},
         "config_version": {"type": "string"},
         "last_txn": {**TXN, "type": ["string", "null"],
                      "description": "Highest txn held from this terminal (by number); null when none."},
@@ -176,6 +215,7 @@ HEARTBEAT_IN = {
     "description": "All parts optional; a part left out keeps its last value.",
     "properties": {
         "software_version": _text(40, allow_empty=True),
+        "time": {**ISO_TIME, "description": "The kiosk's own clock (alert clock_skew past 5 minutes off)."},
         "devices": {"type": "object", "maxProperties": 32, "propertyNames": _text(64), "example": {
             "bill_validator": {"state": "ok", "error": ""}, "printer": {"state": "ok", "paper": "low"}},
             "additionalProperties": {"type": "object", "maxProperties": 16, "propertyNames": _text(64),
@@ -237,7 +277,7 @@ SCHEMA = {
         },
         "schemas": {
             "Error": ERROR, "PaymentIn": PAYMENT_IN, "Payment": PAYMENT_OUT, "Cheque": CHEQUE,
-            "Config": CONFIG, "HeartbeatIn": HEARTBEAT_IN, "HeartbeatOut": HEARTBEAT_OUT,
+            "Config": CONFIG, "Theme": THEME, "Ad": AD, "HeartbeatIn": HEARTBEAT_IN, "HeartbeatOut": HEARTBEAT_OUT,
         },
     },
     "paths": {

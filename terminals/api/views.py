@@ -10,6 +10,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseNotModified
 from django.views.decorators.csrf import csrf_exempt
 
+from alerts.services import alerts_from_heartbeat
 from payments.errors import TxnConflict
 from payments.services import payment_accept
 from updates.parse import update_report
@@ -176,6 +177,7 @@ def heartbeat(request, terminal):
     heartbeat_record(terminal=terminal, **state)
     if update is not None:
         terminal_update_record(terminal=terminal, **update)
+    alerts_from_heartbeat(terminal=terminal, content=doc)
     return render.ok({
         "server_time": render.server_time(),
         "config_version": selectors.terminal_config(terminal)["config_version"],

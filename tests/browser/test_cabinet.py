@@ -73,4 +73,10 @@ def test_a_dealer_uses_the_cabinet(page, phone_page):
 
     login(phone_page, "dealer")
     assert phone_page.locator("svg.chart").is_visible()
+    # Every cell of the attention table, the badges of "what" too, lies within the 390 px screen.
+    cells = phone_page.locator("#attention td")
+    assert cells.count() >= 4
+    for i in range(cells.count()):
+        box = cells.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (i, box)
     shot(phone_page, "cabinet-overview-phone")

@@ -10,7 +10,7 @@ def _rollout():
 
     Terminal.objects.filter(number="1001").update(software_version="kit-kiosk/0.2.0")
     terminal = Terminal.objects.get(number="1001")
-    release = Release.objects.create(version="0.3.0", min_version="0.2.0", archive="releases/x.tar.gz", size=48213,
+    release = Release.objects.create(version="0.3.0", min_version="0.2.0", archive="kit-kiosk/x.tar.gz", size=48213,
                                      sha256="0" * 64, manifest={}, file_count=40, signed_by="built-in")
     group = TerminalGroup.objects.create(name="Демо, ночь", kind=TerminalGroup.Kind.DEALER, dealer=terminal.dealer)
     terminal_update_record(terminal=terminal, version="0.3.0", state="rolled_back",

@@ -26,6 +26,7 @@ OWNERS = {
     "terminal_unblock": "terminal", "terminal_providers": "terminal",
     "payment": "payment",
     "export": "export", "export_download": "export",
+    "theme": "theme", "ad": "ad",
 }
 
 
@@ -40,6 +41,17 @@ def _object(kind, dealer, user, make_payment):
         return make_payment(terminal, "10.00")
     if kind == "export":
         return ExportJob.objects.create(user=user, dealer=dealer, kind="payments", state="done")
+    if kind == "theme":
+        from screens.models import Theme
+
+        return Theme.objects.create(dealer=dealer, name="owned")
+    if kind == "ad":
+        from datetime import date, time
+
+        from screens.models import Ad
+
+        return Ad.objects.create(dealer=dealer, name="owned", text="x", date_from=date(2026, 1, 1),
+                                 date_to=date(2026, 12, 31), time_from=time(8), time_to=time(20))
     raise AssertionError(f"no object kind {kind}")
 
 
@@ -79,7 +91,7 @@ def test_every_id_outside_the_viewers_subtree_is_404_for_get_and_post(client, wo
 @pytest.mark.django_db
 def test_the_owner_sees_each_of_those_objects(client, world, demo, make_payment, dealer_user):
     client.login(username="dealer", password="kit-demo")
-    for name in ("terminal", "payment"):
+    for name in ("terminal", "payment", "theme", "ad"):
         obj = _object(OWNERS[name], demo, dealer_user, make_payment)
         assert client.get(reverse(f"cabinet:{name}", kwargs={"pk": obj.pk})).status_code == 200
 
@@ -96,7 +108,7 @@ def test_a_parent_sees_its_sub_agents_terminal(client, world, demo_sub, make_pay
 @pytest.mark.django_db
 def test_staff_without_a_dealer_link_get_a_clear_page(client, world):
     client.login(username="support", password="kit-demo")
-    for name in ("overview", "terminals", "payments", "balance", "reports", "account"):
+    for name in ("overview", "terminals", "payments", "balance", "reports", "account", "alerts", "themes", "ads"):
         resp = client.get(reverse(f"cabinet:{name}"))
         assert resp.status_code == 403
         assert 'id="no-dealer"' in resp.content.decode()

@@ -1,4 +1,5 @@
 import pytest
+from django.urls import NoReverseMatch, reverse
 
 
 @pytest.mark.django_db
@@ -20,10 +21,30 @@ def test_subdealer_home_does_not_show_the_parent(client, world):
 
 
 @pytest.mark.django_db
-def test_staff_home_goes_to_the_admin(client, world):
+def test_support_home_is_the_first_page_of_its_menu_not_the_admin(client, world):
     client.login(username="support", password="kit-demo")
     resp = client.get("/")
+    # The console's cheque lookup once the support pages exist, gateway health until then.
+    first = reverse("support:lookup") if "support:lookup" in _resolvable() else "/gateways/health/"
+    assert resp.status_code == 302 and resp["Location"] == first
+
+
+@pytest.mark.django_db
+def test_admin_home_is_the_admin(client, world):
+    client.login(username="admin", password="kit-demo")
+    resp = client.get("/")
     assert resp.status_code == 302 and resp["Location"] == "/admin/"
+
+
+def _resolvable():
+    names = set()
+    for name in ("support:lookup", "gateways:health"):
+        try:
+            reverse(name)
+            names.add(name)
+        except NoReverseMatch:
+            pass
+    return names
 
 
 @pytest.mark.django_db

@@ -95,3 +95,8 @@ def test_the_cli_parses_its_arguments(monkeypatch):
                      "--code", "1234-5678-9012"]) == 0
     assert (seen["base"], seen["terminal"], seen["count"], seen["timeout"], seen["code"]) == (
         "http://x", "1002", 5, 90.0, "1234-5678-9012")
+
+
+def test_simulate_labels_its_columns_first_the_transaction_number(terminal, transport, tmp_path, codes):
+    _, lines = run(transport, tmp_path, 2, codes)
+    assert lines[-4].split() == ["txn", "provider", "account", "amount", "status", "reason"]

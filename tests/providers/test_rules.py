@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from payments.services import PaymentRequest, payment_accept
 from providers import selectors as catalogue
@@ -30,7 +31,7 @@ def mts(world):
 
 def test_two_rules_of_one_scope_whose_periods_overlap_are_refused_naming_both(mts):
     first = rule_save(rule=FeeRule(provider=mts, percent=Decimal("1"), valid_from=at(1), valid_to=at(20)))
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
         rule_save(rule=FeeRule(provider=mts, percent=Decimal("2"), valid_from=at(10)))
     message = " ".join(exc.value.messages)
     assert f"#{first.pk}" in message and "the new rule" in message

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from gateways.models import Route
 from providers.models import (
@@ -156,7 +157,7 @@ def test_a_rule_change_that_overlaps_another_is_refused_on_import(rich):
     rule = dict(next(r for r in doc["fee_rules"] if r["provider"] == "mts" and r["dealer_inn"] is None))
     rule["valid_from"] = "2021-01-01T00:00:00+00:00"
     doc["fee_rules"].append(rule)
-    with pytest.raises(ImportRefused) as exc:
+    with translation.override("en"), pytest.raises(ImportRefused) as exc:
         catalogue_import(name="o.json", raw=json.dumps(doc).encode())
     assert "overlaps" in exc.value.errors[0].reason
     assert FeeRule.objects.filter(provider__code="mts", dealer=None).count() == 1

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from payments.models import Payment
 from providers.models import FeeRule, Provider
+from screens.models import Theme
 from terminals.models import Terminal, TerminalState
 
 from .conftest import payment
@@ -47,8 +48,15 @@ def test_config_lists_the_terminals_active_providers_with_rules(kiosk, terminal)
     }
     assert config["terminal"]["number"] == "1001"
     assert config["terminal"]["support_phone"] == "8 800 000-00-01"
-    assert config["theme"] is None
-    assert config["ads"] == []
+    theme = Theme.objects.get(name="Демо: синяя")
+    assert config["theme"] == {
+        "id": theme.pk, "name": "Демо: синяя", "layout": "tiles",
+        "colors": {"background": "#f4f7fb", "text": "#14213d", "accent": "#1d4ed8", "button_text": "#ffffff"},
+        "logo": None}
+    assert [(a["name"], a["kind"], a["position"], a["schedule"]) for a in config["ads"]] == [
+        ("Без комиссии", "text", "bottom", {"date_from": "2026-01-01", "date_to": "2030-12-31",
+                                           "weekdays": [1, 2, 3, 4, 5, 6, 7], "time_from": "08:00",
+                                           "time_to": "22:00", "time_zone": "Europe/Moscow"})]
     assert config["last_txn"] is None
     assert config["config_version"]
 
@@ -153,6 +161,7 @@ def test_a_malformed_heartbeat_is_400_invalid(kiosk, doc, field):
 def test_config_reads_in_a_fixed_number_of_queries(kiosk, django_assert_max_num_queries):
     for i in range(1, 4):
         kiosk.post_payment(payment(txn=str(i)))
-    with django_assert_max_num_queries(8):  # 7, and one for the providers' extra account fields
+    # 7, one for the providers' extra account fields, one for the theme and one for the ads
+    with django_assert_max_num_queries(10):
         assert kiosk.config().status_code == 200
     assert Payment.objects.count() == 3

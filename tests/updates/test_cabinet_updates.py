@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rollout(world, terminal, foreign):
     Terminal.objects.filter(number__in=["1001", "9001"]).update(software_version="kit-kiosk/0.2.0")
-    release = Release.objects.create(version="0.3.0", min_version="0", archive="releases/x.tar.gz", size=1,
+    release = Release.objects.create(version="0.3.0", min_version="0", archive="kit-kiosk/x.tar.gz", size=1,
                                      sha256="0" * 64, manifest={}, file_count=1, signed_by="built-in")
     group = TerminalGroup.objects.create(name="everyone", kind=TerminalGroup.Kind.LIST)
     group.terminals.set(Terminal.objects.filter(number__in=["1001", "9001"]))

@@ -15,7 +15,7 @@ NOON = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # 12:00 in Moscow, the server's 
 
 
 def release(version="0.3.0", min_version="0"):
-    return Release.objects.create(version=version, min_version=min_version, archive=f"releases/{version}.tar.gz",
+    return Release.objects.create(version=version, min_version=min_version, archive=f"kit-kiosk/{version}.tar.gz",
                                   size=10, sha256="0" * 64, manifest={}, file_count=1, signed_by="built-in")
 
 
@@ -174,7 +174,7 @@ def test_the_update_command_args_are_what_the_kiosk_handler_takes(world, termina
 
     from .kit import install_root
 
-    r = Release.objects.create(version="0.3.0", min_version="0", archive="releases/x.tar.gz", size=1234,
+    r = Release.objects.create(version="0.3.0", min_version="0", archive="kit-kiosk/x.tar.gz", size=1234,
                                sha256="ab" * 32, manifest={}, file_count=1, signed_by="built-in")
     args = update_command_args(r)
     assert args == {"version": "0.3.0", "sha256": "ab" * 32, "size": 1234}
