@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from payments.models import Payment
 from terminals.models import Terminal
 
-from .models import Dealer, ExportJob, LedgerEntry
+from .models import Dealer, DealerUser, ExportJob, LedgerEntry, TopUpRequest
 
 
 def scope_dealers(dealer: Dealer) -> QuerySet[Dealer]:
@@ -47,3 +47,18 @@ def access_payment(dealer: Dealer, pk: int) -> Payment:
 def access_export(dealer: Dealer, user, pk: int) -> ExportJob:
     """An export is its creator's, and only while the creator still sees its dealer."""
     return get_object_or_404(ExportJob.objects.filter(dealer__path__startswith=dealer.path, user=user), pk=pk)
+
+
+def access_subagent(dealer: Dealer, pk: int) -> Dealer:
+    """A dealer strictly below the viewer's (its own dealer is not its sub-agent: 404)."""
+    return get_object_or_404(scope_dealers(dealer).exclude(pk=dealer.pk), pk=pk)
+
+
+def access_dealer_user(dealer: Dealer, pk: int) -> DealerUser:
+    """A cabinet user of a sub-agent of the viewer's dealer."""
+    return get_object_or_404(DealerUser.objects.select_related("user", "dealer")
+                             .filter(dealer__path__startswith=dealer.path).exclude(dealer=dealer), pk=pk)
+
+
+def access_topup(dealer: Dealer, pk: int) -> TopUpRequest:
+    return get_object_or_404(TopUpRequest.objects.filter(dealer__path__startswith=dealer.path), pk=pk)

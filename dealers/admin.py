@@ -4,12 +4,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kit.admin_utils import ReadOnlyAdmin
 
 from . import services
-from .models import Dealer, DealerUser, LedgerEntry
+from .models import BalanceAlert, Dealer, DealerUser, LedgerEntry, Reward, TopUpRequest, Transfer
 
 
 class TopUpForm(forms.Form):
@@ -21,6 +22,13 @@ class DealerUserInline(admin.TabularInline):
     model = DealerUser
     extra = 0
     autocomplete_fields = ["user"]
+    fields = ["user", "role", "time_zone", "language"]
+
+
+class BalanceAlertInline(admin.StackedInline):
+    model = BalanceAlert
+    extra = 0
+    readonly_fields = ["alerted_at"]
 
 
 @admin.register(Dealer)
@@ -29,7 +37,7 @@ class DealerAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "time_zone"]
     search_fields = ["name", "inn", "contact"]
     readonly_fields = ["balance", "path"]
-    inlines = [DealerUserInline]
+    inlines = [DealerUserInline, BalanceAlertInline]
     change_form_template = "admin/dealers/dealer/change_form.html"
 
     def get_urls(self):
@@ -68,3 +76,105 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["dealer__name", "comment"]
     date_hierarchy = "created_at"
     list_select_related = ["dealer", "created_by"]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("reason for rejection"), max_length=255)
+
+
+@admin.register(TopUpRequest)
+class TopUpRequestAdmin(admin.ModelAdmin):
+    """Pending bank transfers reported by dealers: confirm (a `topup` entry) or reject with a reason."""
+
+    list_display = ["created_at", "dealer", "amount", "paid_on", "order_number", "state", "scan_link",
+                    "decided_by", "decided_at"]
+    list_filter = ["state"]
+    search_fields = ["dealer__name", "order_number"]
+    list_select_related = ["dealer", "decided_by"]
+    readonly_fields = [f.name for f in TopUpRequest._meta.fields] + ["scan_link"]
+    actions = ["confirm_selected"]
+    change_form_template = "admin/dealers/topuprequest/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("scan of the payment order"))
+    def scan_link(self, obj):
+        if not obj.scan:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:dealers_topuprequest_scan", args=[obj.pk]),
+                           _("download"))
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [path("<int:pk>/confirm/", wrap(self.confirm_view), name="dealers_topuprequest_confirm"),
+                path("<int:pk>/reject/", wrap(self.reject_view), name="dealers_topuprequest_reject"),
+                path("<int:pk>/scan/", wrap(self.scan_view), name="dealers_topuprequest_scan"),
+                *super().get_urls()]
+
+    @admin.action(description=_("Confirm the selected requests (credit the balance)"))
+    def confirm_selected(self, request, queryset):
+        done = 0
+        for req in queryset.filter(state=TopUpRequest.State.PENDING).order_by("pk"):
+            try:
+                services.topup_request_confirm(request_id=req.pk, by=request.user)
+            except services.DealerError as exc:
+                messages.error(request, str(exc))
+                return
+            done += 1
+        messages.success(request, _("%(n)d request(s) confirmed.") % {"n": done})
+
+    def confirm_view(self, request, pk):
+        back = redirect(reverse("admin:dealers_topuprequest_change", args=[pk]))
+        if request.method != "POST":
+            return back
+        try:
+            req = services.topup_request_confirm(request_id=get_object_or_404(TopUpRequest, pk=pk).pk,
+                                                 by=request.user)
+        except services.DealerError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Confirmed: %(amount)s RUB credited to %(dealer)s.")
+                             % {"amount": req.amount, "dealer": req.dealer.name})
+        return back
+
+    def reject_view(self, request, pk):
+        req = get_object_or_404(TopUpRequest, pk=pk)
+        form = RejectForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.topup_request_reject(request_id=req.pk, by=request.user, reason=form.cleaned_data["reason"])
+            except services.DealerError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("Request rejected."))
+            return redirect(reverse("admin:dealers_topuprequest_change", args=[pk]))
+        return render(request, "admin/dealers/topuprequest/reject.html",
+                      {**self.admin_site.each_context(request), "req": req, "form": form,
+                       "opts": self.model._meta, "title": _("Reject the top-up request")})
+
+    def scan_view(self, request, pk):
+        from django.http import FileResponse, Http404
+
+        req = get_object_or_404(TopUpRequest, pk=pk)
+        if not req.scan or not self.has_view_permission(request, req):
+            raise Http404
+        return FileResponse(req.scan.open("rb"), as_attachment=True, filename=req.scan.name.rsplit("/", 1)[-1])
+
+
+@admin.register(Reward)
+class RewardAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "payment", "dealer", "level", "amount", "state", "settled_at", "settlement"]
+    list_filter = ["state"]
+    search_fields = ["dealer__name", "payment__cheque_number"]
+    list_select_related = ["dealer", "payment", "settlement"]
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "source", "target", "amount", "created_by", "comment"]
+    search_fields = ["source__name", "target__name", "comment"]
+    list_select_related = ["source", "target", "created_by"]

@@ -1,11 +1,11 @@
 """The dealer cabinet (/cabinet/). Every URL with an id is covered by the generated isolation test
-(tests/dealers/test_cabinet_isolation.py): add the new id's owner there."""
+(tests/cabinet/test_isolation.py): add the new id's owner there."""
 
 from django.urls import include, path
 
 from updates import cabinet as updates_cabinet
 
-from .cabinet import money, terminals, views
+from .cabinet import agents, money, statements, terminals, views
 
 app_name = "cabinet"
 
@@ -27,4 +27,20 @@ urlpatterns: list = [
     path("updates/", updates_cabinet.updates, name="updates"),
     path("alerts/", include("alerts.cabinet_urls")),
     path("", include("screens.cabinet_urls")),
+    # Sub-agents, transfers, thresholds (dealers/cabinet/agents.py)
+    path("agents/", agents.agent_list, name="agents"),
+    path("agents/<int:pk>/", agents.agent_detail, name="agent"),
+    path("agents/<int:pk>/edit/", agents.agent_edit, name="agent_edit"),
+    path("agents/<int:pk>/deactivate/", agents.agent_deactivate, name="agent_deactivate"),
+    path("agents/<int:pk>/activate/", agents.agent_activate, name="agent_activate"),
+    path("agents/<int:pk>/rates/", agents.agent_rate, name="agent_rate"),
+    path("agents/<int:pk>/users/", agents.agent_user_create, name="agent_user_create"),
+    path("agents/<int:pk>/transfer/", agents.agent_transfer, name="agent_transfer"),
+    path("agents/users/<int:pk>/deactivate/", agents.agent_user_deactivate, name="agent_user_deactivate"),
+    path("agents/users/<int:pk>/activate/", agents.agent_user_activate, name="agent_user_activate"),
+    path("dealers/<int:pk>/threshold/", agents.dealer_threshold, name="dealer_threshold"),
+    # Statements and top-up requests (dealers/cabinet/statements.py)
+    path("statements/", statements.statements, name="statements"),
+    path("topups/", statements.topups, name="topups"),
+    path("topups/<int:pk>/scan/", statements.topup_scan, name="topup_scan"),
 ]

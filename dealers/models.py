@@ -36,8 +36,13 @@ class Dealer(models.Model):
 class DealerUser(models.Model):
     """Links a Django user to the one dealer whose subtree the user sees."""
 
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("dealer admin")    # everything in the cabinet for the dealer's subtree
+        VIEWER = "viewer", _("dealer viewer")  # read-only
+
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="dealer_link")
     dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="users")
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.ADMIN)
     # The viewer's own settings (cabinet account page); blank: the dealer's time zone, the site's language.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
@@ -59,6 +64,8 @@ class LedgerEntry(models.Model):
         PAYMENT_CREDIT = "payment_credit", _("payment refund")
         REWARD = "reward", _("reward")
         ADJUSTMENT = "adjustment", _("adjustment")
+        TRANSFER_OUT = "transfer_out", _("transfer to another dealer")
+        TRANSFER_IN = "transfer_in", _("transfer from another dealer")
 
     dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="ledger")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -163,3 +170,124 @@ class ExportJob(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.pk} {self.state}"
+
+
+class Reward(models.Model):
+    """One dealer's share of the reward on one succeeded payment.
+
+    Written with the payment's success (no dealer row touched), credited later by the
+    settlement run as part of one `reward` ledger entry per dealer (`settlement`), exactly once.
+    A reversal of the payment voids an accrued row, or reverses a settled one with a negative
+    `reward` entry (`reversal`).
+    """
+
+    class State(models.TextChoices):
+        ACCRUED = "accrued", _("accrued")
+        SETTLED = "settled", _("credited")
+        VOID = "void", _("void (payment reversed before crediting)")
+        REVERSED = "reversed", _("reversed after crediting")
+
+    payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT, related_name="rewards",
+                                verbose_name=_("payment"))
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="rewards", verbose_name=_("dealer"))
+    level = models.PositiveSmallIntegerField(_("level below the dealer"), help_text=_("0: the terminal's dealer"))
+    amount = MoneyField(_("share"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACCRUED)
+    created_at = models.DateTimeField(_("accrued at"), auto_now_add=True)
+    settled_at = models.DateTimeField(_("credited at"), null=True, blank=True)
+    settlement = models.ForeignKey(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="settled_rewards", verbose_name=_("credited by entry"))
+    reversal = models.ForeignKey(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="reversed_rewards", verbose_name=_("reversed by entry"))
+
+    class Meta:
+        verbose_name = _("reward share")
+        verbose_name_plural = _("reward shares")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["payment", "dealer"], name="reward_payment_dealer_unique")]
+        indexes = [models.Index(fields=["dealer", "state"], name="reward_dealer_state_idx")]
+
+    def __str__(self):
+        return f"{self.payment_id}/{self.dealer_id} {self.amount} {self.state}"
+
+
+class Transfer(models.Model):
+    """Money moved between a dealer and one of its sub-agents (either way): two ledger entries."""
+
+    source = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="transfers_out",
+                               verbose_name=_("from dealer"))
+    target = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="transfers_in",
+                               verbose_name=_("to dealer"))
+    amount = MoneyField(_("amount"))
+    comment = models.CharField(_("comment"), max_length=255, blank=True)
+    # The form's one-time key: a second submit of the same form finds this row instead of moving money again.
+    key = models.UUIDField(_("request key"), unique=True)
+    # Set in the transfer's own transaction, right after the row (the key) is inserted.
+    out_entry = models.OneToOneField(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("debit entry"))
+    in_entry = models.OneToOneField(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("credit entry"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   verbose_name=_("made by"))
+    created_at = models.DateTimeField(_("made at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.source_id} -> {self.target_id} {self.amount}"
+
+
+class TopUpRequest(models.Model):
+    """A dealer's report of a bank transfer; an admin confirms it (a `topup` entry) or rejects it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        REJECTED = "rejected", _("rejected")
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.PROTECT, related_name="topup_requests",
+                               verbose_name=_("dealer"))
+    amount = MoneyField(_("amount"))
+    paid_on = models.DateField(_("date of the bank transfer"))
+    order_number = models.CharField(_("payment order number"), max_length=32)
+    scan = models.FileField(_("scan of the payment order"), upload_to="topups/%Y/%m/", blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.CharField(_("reason for rejection"), max_length=255, blank=True)
+    key = models.UUIDField(_("request key"), unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("reported by"))
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    entry = models.OneToOneField(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("ledger entry"))
+
+    class Meta:
+        verbose_name = _("top-up request")
+        verbose_name_plural = _("top-up requests")
+        ordering = ["-id"]
+        permissions = [("confirm_topuprequest", _("Can confirm or reject top-up requests"))]
+
+    def __str__(self):
+        return f"{self.dealer} {self.amount} {self.order_number} {self.state}"
+
+
+class BalanceAlert(models.Model):
+    """A dealer's low-balance threshold and whether the alert for the current dip was sent."""
+
+    dealer = models.OneToOneField(Dealer, on_delete=models.CASCADE, primary_key=True, related_name="balance_alert",
+                                  verbose_name=_("dealer"))
+    threshold = MoneyField(_("alert when the available balance is below"), default=ZERO)
+    # Set when the e-mail for this dip went out; cleared once the balance is back at the threshold.
+    alerted_at = models.DateTimeField(_("alert sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("low-balance alert")
+        verbose_name_plural = _("low-balance alerts")
+
+    def __str__(self):
+        return f"{self.dealer_id} < {self.threshold}"

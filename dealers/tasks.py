@@ -15,3 +15,17 @@ def build_export(job_id: int) -> None:
     from .exports import export_job_build
 
     export_job_build(job_id=job_id)
+
+
+@shared_task(name="dealers.tasks.settle_rewards")
+def settle_rewards() -> dict:
+    from .services import rewards_settle
+
+    return rewards_settle()
+
+
+@shared_task(name="dealers.tasks.check_balance_alerts")
+def check_balance_alerts() -> dict:
+    from .services import balance_alerts_check
+
+    return balance_alerts_check()

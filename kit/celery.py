@@ -96,6 +96,20 @@ def _payment_sweeper(sender, **kwargs):
         "options": {"expires": settings.KIT_SWEEP_SECONDS}}
 
 
+# Dealer money: accrued rewards credited every KIT_REWARD_SETTLE_SECONDS (hourly), low-balance
+# alerts checked every KIT_BALANCE_ALERT_SECONDS.
+@app.on_after_finalize.connect
+def _dealer_money(sender, **kwargs):
+    from django.conf import settings
+
+    sender.conf.beat_schedule["dealers-settle-rewards"] = {
+        "task": "dealers.tasks.settle_rewards", "schedule": settings.KIT_REWARD_SETTLE_SECONDS,
+        "options": {"expires": settings.KIT_REWARD_SETTLE_SECONDS}}
+    sender.conf.beat_schedule["dealers-balance-alerts"] = {
+        "task": "dealers.tasks.check_balance_alerts", "schedule": settings.KIT_BALANCE_ALERT_SECONDS,
+        "options": {"expires": settings.KIT_BALANCE_ALERT_SECONDS}}
+
+
 # Thread-pool workers (`--pool threads`, as `make run` and the bench start them): a task's late
 # acknowledgement frees its prefetch slot from the worker thread, but the consumer's event loop
 # only asks Redis for the next message when it wakes up, which with every slot taken can be a

@@ -59,6 +59,9 @@ PROVIDERS = [
      "10.00", "15000.00", "0", "0", "2.00"),
 ]
 
+# Demo Sub's reward percent, set by Demo (at most Demo's own); other providers: no reward for Demo Sub.
+SUB_REWARD = {"mts": "1.00", "beeline": "0.80", "megafon": "0.80", "tele2": "1.00"}
+
 # code, name, protocol, params
 GATEWAYS = [
     ("cyberplat", "CyberPlat", "cyberplat", {"SD": "70001", "AP": "70002", "OP": "70003", "key_serial": "700042"}),
@@ -129,6 +132,10 @@ def demo_load() -> dict:
             FeeRule.objects.create(provider=provider, percent=Decimal(fee_pct), minimum=Decimal(fee_min),
                                    valid_from=since)
             RewardRule.objects.create(provider=provider, percent=Decimal(reward_pct), valid_from=since)
+        # A sub-agent earns only what its parent sets: Demo gives Demo Sub a part of its mobile rates.
+        if code in SUB_REWARD and not RewardRule.objects.filter(provider=provider, dealer=sub).exists():
+            RewardRule.objects.create(provider=provider, dealer=sub, percent=Decimal(SUB_REWARD[code]),
+                                      valid_from=since)
         providers.append(provider)
 
     for inn, pcode, note in OPERATOR_INNS:
@@ -173,5 +180,9 @@ def demo_load() -> dict:
                                             is_superuser=superuser)
         user.groups.add(Group.objects.get(name=group))
         if dealer_name:
-            DealerUser.objects.get_or_create(user=user, defaults={"dealer": Dealer.objects.get(name=dealer_name)})
+            link, _ = DealerUser.objects.get_or_create(user=user, defaults={
+                "dealer": Dealer.objects.get(name=dealer_name), "role": DealerUser.Role.ADMIN})
+            if link.role != DealerUser.Role.ADMIN:
+                link.role = DealerUser.Role.ADMIN
+                link.save(update_fields=["role"])
     return {"dealers": [demo, sub], "providers": providers, "gateways": gateways}

@@ -30,6 +30,7 @@ NAV: list[tuple[str, list[NavItem]]] = [
         NavItem("cabinet:updates", _("Software updates"), frozenset({DEALER})),
         NavItem("cabinet:payments", _("Payments"), frozenset({DEALER})),
         NavItem("cabinet:balance", _("Balance"), frozenset({DEALER})),
+        NavItem("cabinet:topups", _("Top-ups"), frozenset({DEALER})),
         NavItem("cabinet:reports", _("Reports"), frozenset({DEALER})),
         NavItem("cabinet:agents", _("Sub-agents"), frozenset({DEALER})),
         NavItem("cabinet:statements", _("Statements"), frozenset({DEALER})),

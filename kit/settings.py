@@ -214,6 +214,9 @@ KIT_OFFLINE_MINUTES = env.float("KIT_OFFLINE_MINUTES", default=10.0)
 KIT_HEARTBEAT_KEEP_DAYS = env.float("KIT_HEARTBEAT_KEEP_DAYS", default=7.0)
 # Exports of at most this many rows are built at once in the request; larger XLSX go to a worker.
 KIT_EXPORT_INLINE_ROWS = env.int("KIT_EXPORT_INLINE_ROWS", default=10000)
+# Dealer money: how often accrued rewards are credited, and low balances checked (seconds).
+KIT_REWARD_SETTLE_SECONDS = env.float("KIT_REWARD_SETTLE_SECONDS", default=3600.0)
+KIT_BALANCE_ALERT_SECONDS = env.float("KIT_BALANCE_ALERT_SECONDS", default=60.0)
 # /checks: a definite answer (ok true/false) is reused this long per provider + account + amount.
 KIT_CHECK_CACHE_SECONDS = env.int("KIT_CHECK_CACHE_SECONDS", default=60)
 # `make bench` only: mounts a minimal one-row-insert view under /bench/ for comparison.

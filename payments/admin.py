@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
@@ -95,7 +96,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     date_hierarchy = "received_at"
     list_select_related = ["terminal"]
     inlines = [EventInline, AttemptInline]
-    readonly_fields = ["reason_words", "flags_words"]
+    readonly_fields = ["support_console", "reason_words", "flags_words"]
     exclude = ["flags", "reason"]
 
     @admin.display(description=_("received"), ordering="received_at")
@@ -120,6 +121,15 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("terminal", "provider", "gateway", "dealer")
+
+    def view_on_site(self, obj):
+        # The admin's "view on site" button opens the payment in the support console.
+        return reverse("support:payment", args=[obj.pk])
+
+    @admin.display(description=_("Support console"))
+    def support_console(self, obj):
+        return format_html('<a href="{}" id="support-console-link">{}</a>', self.view_on_site(obj),
+                           _("Open the payment in the support console"))
 
 
 @admin.register(Attempt)

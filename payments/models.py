@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kit.money import ZERO, MoneyField
 
+from .errors import Reason
+
 
 class Status(models.TextChoices):
     ACCEPTED = "accepted", _("accepted")
@@ -13,6 +15,14 @@ class Status(models.TextChoices):
     SUCCEEDED = "succeeded", _("succeeded")
     FAILED = "failed", _("failed")
     CANCELLED = "cancelled", _("cancelled")
+
+
+# The support queue: what waits for a person. The condition of the partial index
+# payment_queue_idx; support's queries filter with this very Q so PostgreSQL can prove
+# the index covers them.
+SUPPORT_QUEUE = models.Q(status__in=[Status.FAILED, Status.HELD]) | models.Q(
+    status=Status.PROCESSING,
+    reason__in=[Reason.OUTCOME_UNKNOWN, Reason.GATEWAY_CONFIG, Reason.NO_GATEWAY_AVAILABLE])
 
 
 class Payment(models.Model):
@@ -64,10 +74,25 @@ class Payment(models.Model):
             # The terminal's transaction number is its idempotency key.
             models.UniqueConstraint(fields=["terminal", "txn"], name="payment_terminal_txn_unique"),
         ]
+        # Support's look-ups (support/selectors.py), one index per key printed on a cheque:
+        #  terminal + txn        -> payment_terminal_txn_unique (above)
+        #  cheque number         -> payment_cheque_idx
+        #  account in a period   -> payment_account_paid_idx (account = ANY(phone notations), paid_at range);
+        #                           it replaced payment_account_idx, whose column it leads with
+        #  amount + day + terminal -> payment_terminal_paid_idx (terminal, paid_at range; amount filtered
+        #                           among one terminal's day, a few hundred rows at most)
+        #  attempt ids           -> Attempt: attempt_id unique, attempt_upstream_idx
+        #  the queue             -> payment_queue_idx: partial, only the rows that wait for a person, in
+        #                           queue order (received_at, id) for keyset pages; status and reason
+        #                           ride along so the counts per reason are an index-only scan
         indexes = [
             models.Index(fields=["status", "next_try_at"], name="payment_due_idx"),
             models.Index(fields=["dealer", "-received_at"], name="payment_dealer_idx"),
-            models.Index(fields=["account"], name="payment_account_idx"),
+            models.Index(fields=["account", "paid_at"], name="payment_account_paid_idx"),
+            models.Index(fields=["cheque_number"], name="payment_cheque_idx"),
+            models.Index(fields=["terminal", "paid_at"], name="payment_terminal_paid_idx"),
+            models.Index(fields=["received_at", "id", "status", "reason"], name="payment_queue_idx",
+                         condition=SUPPORT_QUEUE),
         ]
 
     def __str__(self):
@@ -126,7 +151,11 @@ class Attempt(models.Model):
         verbose_name = _("gateway attempt")
         verbose_name_plural = _("gateway attempts")
         ordering = ["id"]
-        indexes = [models.Index(fields=["state", "gateway"], name="attempt_open_idx")]
+        indexes = [
+            models.Index(fields=["state", "gateway"], name="attempt_open_idx"),
+            # Support finds a payment by the gateway's own transaction id (what its support quotes back).
+            models.Index(fields=["upstream_id"], name="attempt_upstream_idx"),
+        ]
 
     def __str__(self):
         return f"{self.attempt_id} @ {self.gateway_id} {self.outcome or self.state}"

@@ -136,13 +136,55 @@ def fee_for(*, provider: Provider, dealer, amount: Decimal, at: datetime, snap: 
     return min(rub(fee), amount)
 
 
+# -- rewards per level of the dealer tree --------------------------------------------------------
+@dataclass(frozen=True)
+class RewardRate:
+    """A dealer's effective reward rate: percent of the credited sum plus fixed."""
+
+    percent: Decimal
+    fixed: Decimal
+
+    def amount(self, credited: Decimal) -> Decimal:
+        return rub(percent_of(credited, self.percent) + self.fixed)
+
+
+def reward_rates(*, provider_id: int, dealer, at: datetime,
+                 snap: Snapshot | None = None) -> list[tuple[int | None, RewardRate | None]]:
+    """(dealer id, effective rate or None) for the dealer's chain, root first, at `at`.
+
+    A root dealer has its own rule, else the provider's default (a rule without a dealer). A
+    sub-agent has only its own rule, which its parent sets: without one it earns nothing; with
+    one, its percent and its fixed part are each capped at its parent's effective rate (a
+    parent's lowered rate lowers its children's without rewriting their rules).
+    """
+    snap = snap or snapshot()
+    rules = snap.reward_rules.get(provider_id, [])
+    own: dict[int | None, RewardRule] = {}
+    for r in rules:  # newest first: the first in force per dealer wins
+        if r.valid_from <= at and (r.valid_to is None or r.valid_to > at):
+            own.setdefault(r.dealer_id, r)
+    chain: list[int | None] = list(reversed(_dealer_chain(dealer))) or [None]
+    out: list[tuple[int | None, RewardRate | None]] = []
+    parent: RewardRate | None = None
+    for depth, dealer_id in enumerate(chain):
+        rule = own.get(dealer_id) if dealer_id is not None else None
+        if depth == 0:
+            rule = rule or own.get(None)
+            rate = RewardRate(rule.percent, rule.fixed) if rule else None
+        elif rule is None or parent is None:
+            rate = None
+        else:
+            rate = RewardRate(min(rule.percent, parent.percent), min(rule.fixed, parent.fixed))
+        out.append((dealer_id, rate))
+        parent = rate
+    return out
+
+
 def reward_for(*, provider: Provider, dealer, credited: Decimal, at: datetime,
                snap: Snapshot | None = None) -> Decimal:
-    """The dealer's reward on the credited sum."""
-    rule = rule_in_force(RewardRule, provider=provider, dealer=dealer, at=at, snap=snap)
-    if rule is None:
-        return ZERO
-    return rub(percent_of(credited, rule.percent) + rule.fixed)
+    """The dealer's own reward on the credited sum (its effective rate, see reward_rates)."""
+    rate = reward_rates(provider_id=provider.pk, dealer=dealer, at=at, snap=snap)[-1][1]
+    return rate.amount(credited) if rate else ZERO
 
 
 def quote(*, provider: Provider, dealer, amount: Decimal, at: datetime, snap: Snapshot | None = None) -> Quote:

@@ -92,13 +92,16 @@ def rule_validate(rule, *, original=None, now: datetime | None = None) -> None:
                                  "other": ", ".join(rule_describe(r) for r in clash)})
 
 
-def rule_save(*, rule, actor: str = "") -> object:
-    """Create a rule, or close one (see rule_validate); refuses overlaps naming both rules."""
+def rule_save(*, rule, actor: str = "", now: datetime | None = None) -> object:
+    """Create a rule, or close one (see rule_validate); refuses overlaps naming both rules.
+
+    `now`: the caller's "now" when it closes a rule at the moment it read the clock.
+    """
     with transaction.atomic():
         original = None
         if rule.pk:
             original = type(rule).objects.select_for_update().get(pk=rule.pk)
-        rule_validate(rule, original=original)
+        rule_validate(rule, original=original, now=now)
         rule.save()
     selectors.catalogue_invalidate()
     return rule
@@ -107,7 +110,7 @@ def rule_save(*, rule, actor: str = "") -> object:
 def rule_close(*, rule, at: datetime, actor: str = "") -> object:
     """End a rule at `at` (now or later): the next rule may start there."""
     rule.valid_to = at
-    return rule_save(rule=rule, actor=actor)
+    return rule_save(rule=rule, actor=actor, now=at)
 
 
 def rule_delete_allowed(rule, *, now: datetime | None = None) -> bool:

@@ -15,6 +15,7 @@ from terminals import services as terminal_services
 from terminals.models import Terminal, digits
 
 from ..access import access_terminal, scope_dealers, scope_payments
+from ..services import agent_inactive_above
 from .base import cabinet_view
 from .selectors import terminal_view, terminals_live
 
@@ -127,6 +128,11 @@ def terminal_block(request, pk: int):
 @require_POST
 def terminal_unblock(request, pk: int):
     terminal = access_terminal(request.dealer, pk)
+    inactive = agent_inactive_above(terminal.dealer)
+    if inactive is not None:
+        messages.error(request, _("%(name)s is deactivated: its terminals stay blocked until it is activated again.")
+                       % {"name": inactive.name})
+        return redirect("cabinet:terminal", pk=terminal.pk)
     terminal_services.terminal_unblock(terminal=terminal, by=request.user)
     messages.success(request, _("Terminal %(number)s is unblocked; its held payments resume.")
                      % {"number": terminal.number})

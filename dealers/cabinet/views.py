@@ -77,7 +77,7 @@ class AccountForm(forms.Form):
         return zone
 
 
-@cabinet_view
+@cabinet_view(viewer_may_post=True)
 def account(request):
     link = request.dealer_link
     settings_form = AccountForm(initial={"time_zone": link.time_zone or link.dealer.time_zone,

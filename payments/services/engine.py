@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dealers.models import LedgerEntry
-from dealers.services import ledger_post
+from dealers.services import ledger_post, reward_accrue_for_payment
 from gateways.adapters.base import Order, Outcome, Result
 from gateways.models import Route
 
@@ -161,8 +161,12 @@ def set_reason(payment: Payment, reason: str, *, actor: str, detail: dict | None
 
 # --- endings ----------------------------------------------------------------------------
 def succeed(payment: Payment, *, actor: str, detail: dict) -> bool:
-    return payment_transition(payment=payment, to=Status.SUCCEEDED, actor=actor, reason="", detail=detail,
-                              next_try_at=None, leased_until=None)
+    """Succeed, and write the reward shares of the dealer chain in the same transaction (no dealer row locked)."""
+    if not payment_transition(payment=payment, to=Status.SUCCEEDED, actor=actor, reason="", detail=detail,
+                              next_try_at=None, leased_until=None):
+        return False
+    reward_accrue_for_payment(payment=payment)
+    return True
 
 
 def fail(payment: Payment, *, reason: str, actor: str, detail: dict) -> bool:

@@ -6,12 +6,9 @@ credited to the dealer, and the payment's reward entries reversed.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import transaction
 
 from dealers.models import LedgerEntry
-from dealers.services import ledger_post
 
 from ..errors import ActionCode, ActionRefused
 from ..locks import lock_payment
@@ -22,19 +19,13 @@ from .transition import payment_transition
 
 
 def reward_reverse(*, payment: Payment, by=None) -> list[LedgerEntry]:
-    """Take back the rewards credited for this payment: one negative `reward` entry per dealer (level).
+    """Take back the rewards of this payment, every level: accrued shares are voided, credited ones
+    reversed by a negative `reward` entry per dealer (dealers' reward rows). Runs in the caller's
+    transaction. Returns the reversing ledger entries."""
+    from dealers.services import reward_reverse_for_payment
 
-    The seam where the agents' reward rows plug in: whatever `reward` entries carry this
-    payment (the dealer's own and each upper level's) are netted per dealer and reversed.
-    With no reward entries posted per payment yet, there is nothing to take back.
-    """
-    net: dict[int, Decimal] = {}
-    for dealer_id, amount in (LedgerEntry.objects.filter(payment=payment, kind=LedgerEntry.Kind.REWARD)
-                              .order_by("pk").values_list("dealer_id", "amount")):
-        net[dealer_id] = net.get(dealer_id, Decimal("0")) + amount
-    return [ledger_post(dealer_id=dealer_id, kind=LedgerEntry.Kind.REWARD, amount=-total, payment=payment, by=by,
-                        comment=f"{payment.cheque_number} reversed")
-            for dealer_id, total in sorted(net.items()) if total > 0]
+    rows = reward_reverse_for_payment(payment=payment, by=by)
+    return [row.reversal for row in rows if row.reversal is not None]
 
 
 def reverse_refusal(payment: Payment) -> tuple[ActionCode, str] | None:

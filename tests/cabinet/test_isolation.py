@@ -27,6 +27,10 @@ OWNERS = {
     "payment": "payment",
     "export": "export", "export_download": "export",
     "theme": "theme", "ad": "ad",
+    # sub-agents, their users, thresholds, top-up requests (issue 17)
+    "agent": "dealer", "agent_edit": "dealer", "agent_deactivate": "dealer", "agent_activate": "dealer",
+    "agent_rate": "dealer", "agent_user_create": "dealer", "agent_transfer": "dealer", "dealer_threshold": "dealer",
+    "agent_user_deactivate": "dealeruser", "agent_user_activate": "dealeruser", "topup_scan": "topup",
 }
 
 
@@ -52,7 +56,22 @@ def _object(kind, dealer, user, make_payment):
 
         return Ad.objects.create(dealer=dealer, name="owned", text="x", date_from=date(2026, 1, 1),
                                  date_to=date(2026, 12, 31), time_from=time(8), time_to=time(20))
+    if kind in ("dealer", "dealeruser", "topup"):
+        return _dealer_object(kind, dealer, user)
     raise AssertionError(f"no object kind {kind}")
+
+
+def _dealer_object(kind, dealer, user):
+    import uuid
+
+    from dealers.models import DealerUser, TopUpRequest
+
+    if kind == "dealer":
+        return dealer
+    if kind == "dealeruser":
+        return DealerUser.objects.get(user=user)
+    return TopUpRequest.objects.create(dealer=dealer, amount="10.00", paid_on="2026-11-02", order_number="1",
+                                       key=uuid.uuid4(), scan="topups/x.pdf")
 
 
 def test_every_cabinet_url_with_an_id_is_in_the_isolation_table():

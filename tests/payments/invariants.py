@@ -55,3 +55,29 @@ def assert_upstream(book, payment_ids) -> None:
             assert counts[pid] == 1, (pid, status)
         if status == "failed":
             assert counts[pid] == 0, (pid, status)
+
+
+def assert_dealer_money(dealer_ids) -> None:
+    """Dealer money (rewards, transfers, top-ups): per dealer the ledger sums to the balance; every reward
+    row is credited at most once (a settled row has one settlement entry of kind reward, an accrued or void
+    one none); settled rows sum to the dealer's `reward` entries; only a succeeded payment has live rows."""
+    from dealers.models import Reward
+
+    for dealer in Dealer.objects.filter(pk__in=dealer_ids):
+        total = sum(LedgerEntry.objects.filter(dealer=dealer).values_list("amount", flat=True), Decimal("0"))
+        assert dealer.balance == total, (dealer, dealer.balance, total)
+        rows = list(Reward.objects.filter(dealer=dealer).select_related("settlement", "payment"))
+        for r in rows:
+            if r.state in ("settled", "reversed"):
+                assert r.settlement is not None and r.settlement.kind == "reward" and r.settlement.dealer_id == dealer.pk
+            else:
+                assert r.settlement_id is None, (r.pk, r.state)
+            if r.state in ("accrued", "settled"):
+                assert r.payment.status == "succeeded", (r.pk, r.payment.status)
+        settled = sum((r.amount for r in rows if r.state == "settled"), Decimal("0"))
+        entries = sum(LedgerEntry.objects.filter(dealer=dealer, kind="reward").values_list("amount", flat=True),
+                      Decimal("0"))
+        assert settled == entries, (dealer, settled, entries)
+        for entry in LedgerEntry.objects.filter(dealer=dealer, kind="reward", payment__isnull=True):
+            credited = sum(Reward.objects.filter(settlement=entry).values_list("amount", flat=True), Decimal("0"))
+            assert credited == entry.amount, (entry.pk, credited, entry.amount)

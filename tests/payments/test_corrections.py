@@ -9,8 +9,10 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import transaction
 
 from dealers.models import Dealer, LedgerEntry
+from dealers.services import ledger_post
 from gateways.simulators.base import accepted
 from payments.errors import ActionRefused
 from payments.models import Attempt, Event, Payment
@@ -359,21 +361,31 @@ def test_reversing_a_succeeded_payment_credits_the_dealer_once(engine, senior_us
     invariants.assert_transitions([p.pk])
 
 
-def test_a_reversal_takes_back_each_levels_reward_entry(engine, senior_user):
-    from django.db import transaction
-
-    from dealers.services import ledger_post
+def test_a_reversal_takes_back_each_levels_credited_reward_and_voids_the_accrued_ones(engine, senior_user):
+    from dealers.models import Reward
     from payments.services.reverse import payment_reverse
 
-    p = engine.drive(engine.accept(amount="1000.00"))
+    credited = engine.drive(engine.accept(amount="1000.00"))
+    accrued = engine.drive(engine.accept(amount="500.00"))
     sub = Dealer.objects.get(name="Demo Sub")
+    # The shares as the success wrote them, one settled (credited by a settlement entry), one not.
+    Reward.objects.filter(payment__in=[credited, accrued]).delete()
     with transaction.atomic():
-        ledger_post(dealer_id=p.dealer_id, kind="reward", amount=Decimal("15.00"), payment=p)
-        ledger_post(dealer_id=sub.pk, kind="reward", amount=Decimal("3.00"), payment=p)
-    payment_reverse(payment_id=p.pk, user=senior_user, comment="wrong number", reference="REV-1")
-    rewards = sorted(LedgerEntry.objects.filter(payment=p, kind="reward").values_list("dealer__name", "amount"))
-    assert rewards == [("Demo", Decimal("-15.00")), ("Demo", Decimal("15.00")),
-                       ("Demo Sub", Decimal("-3.00")), ("Demo Sub", Decimal("3.00"))]
+        settlement = ledger_post(dealer_id=credited.dealer_id, kind="reward", amount=Decimal("15.00"))
+        sub_settlement = ledger_post(dealer_id=sub.pk, kind="reward", amount=Decimal("3.00"))
+    Reward.objects.create(payment=credited, dealer_id=credited.dealer_id, level=0, amount=Decimal("15.00"),
+                          state="settled", settlement=settlement)
+    Reward.objects.create(payment=credited, dealer=sub, level=1, amount=Decimal("3.00"), state="settled",
+                          settlement=sub_settlement)
+    Reward.objects.create(payment=accrued, dealer_id=accrued.dealer_id, level=0, amount=Decimal("7.50"))
+    payment_reverse(payment_id=credited.pk, user=senior_user, comment="wrong number", reference="REV-1")
+    payment_reverse(payment_id=accrued.pk, user=senior_user, comment="wrong number", reference="REV-2")
+    rewards = sorted(LedgerEntry.objects.filter(payment=credited, kind="reward").values_list("dealer__name", "amount"))
+    assert rewards == [("Demo", Decimal("-15.00")), ("Demo Sub", Decimal("-3.00"))]
+    assert sorted(Reward.objects.filter(payment__in=[credited, accrued]).values_list("amount", "state")) == [
+        (Decimal("3.00"), "reversed"), (Decimal("7.50"), "void"), (Decimal("15.00"), "reversed")]
+    assert not LedgerEntry.objects.filter(payment=accrued, kind="reward").exists()
+    invariants.assert_ledger([credited.dealer_id, sub.pk])
 
 
 def test_a_reversal_without_the_gateways_reference_is_refused(engine, senior_user):

@@ -61,6 +61,17 @@ def test_random_interleavings_keep_every_invariant(engine, monkeypatch):
             dealer_topup(dealer=self.dealer, amount=Decimal("500.00"))
             self.terminal = Terminal.objects.create(number=f"77{n:04d}", dealer=self.dealer)
             self.payments: list[int] = []
+            # --- dealer money (issue 17): a reward rate for the root, a sub-agent to transfer to ---
+            from datetime import timedelta
+
+            from dealers.services import agent_create
+            from providers.models import RewardRule
+
+            RewardRule.objects.get_or_create(provider=engine.provider, dealer=None, defaults={
+                "percent": Decimal("1.500"), "fixed": Decimal("0.10"),
+                "valid_from": engine.clock.now() - timedelta(days=1)})
+            self.agent = agent_create(parent=self.dealer, name=f"SM agent {n}")
+            # --- end dealer money ---
 
         @rule(amount=st.sampled_from(["10.00", "99.99", "250.00"]), suffix=st.integers(0, 9999))
         def accept(self, amount, suffix):
@@ -163,6 +174,47 @@ def test_random_interleavings_keep_every_invariant(engine, monkeypatch):
             booked = attempt is not None and (attempt.gateway.code, attempt.attempt_id) in engine.book.paid
             self._operator(payment_resolve, payment_id=pid, reference="PHONE",
                            outcome="succeeded" if booked else "failed")
+
+        # --- dealer money (issue 17): reward settlement, transfers, top-up requests ---
+        @rule(runs=st.integers(1, 2))
+        def settle_rewards(self, runs):
+            from dealers.services import rewards_settle
+
+            for _ in range(runs):
+                rewards_settle()
+
+        @rule(direction=st.sampled_from(["to", "from"]), amount=st.sampled_from(["50.00", "300.00", "700.00"]))
+        def transfer(self, direction, amount):
+            import uuid
+
+            from dealers.services import DealerError, transfer_make
+
+            try:
+                transfer_make(dealer=self.dealer, agent_id=self.agent.pk, amount=amount, direction=direction,
+                              key=uuid.uuid4())
+            except DealerError as exc:
+                assert exc.code == "insufficient_balance", exc.code
+
+        @rule(amount=st.sampled_from(["40.00", "250.00"]), twice=st.booleans(), agent=st.booleans())
+        def topup_request(self, amount, twice, agent):
+            import uuid
+            from datetime import date
+
+            from django.contrib.auth import get_user_model
+
+            from dealers.services import topup_request_confirm, topup_request_create
+
+            dealer = self.agent if agent else self.dealer
+            req = topup_request_create(dealer=dealer, amount=amount, paid_on=date(2026, 11, 30), order_number="1",
+                                       key=uuid.uuid4())
+            admin = get_user_model().objects.get(username="admin")
+            for _ in range(2 if twice else 1):
+                topup_request_confirm(request_id=req.pk, by=admin)
+
+        @invariant()
+        def dealer_money_adds_up(self):
+            invariants.assert_dealer_money([self.dealer.pk, self.agent.pk])
+        # --- end dealer money ---
 
         @invariant()
         def nothing_illegal_doubled_or_lost(self):
