@@ -4,6 +4,7 @@
 from django.urls import include, path
 
 from claims import cabinet as claims_cabinet
+from updates import cabinet as updates_cabinet
 
 from .cabinet import agents, commands, encashments, money, statements, terminals, views
 
@@ -31,6 +32,7 @@ urlpatterns: list = [
     path("account/", views.account, name="account"),
     path("claims/", claims_cabinet.claim_list, name="claims"),
     path("claims/<int:pk>/", claims_cabinet.claim_detail, name="claim"),
+    path("updates/", updates_cabinet.updates, name="updates"),
     path("alerts/", include("alerts.cabinet_urls")),
     path("", include("screens.cabinet_urls")),
     # Sub-agents, transfers, thresholds (dealers/cabinet/agents.py)

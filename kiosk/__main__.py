@@ -3,7 +3,10 @@ python -m kiosk enroll --config FILE --code 1234-5678-9012
 python -m kiosk pin-hash                 (reads the PIN from stdin; prints kiosk.service_pin_hash)
 python -m kiosk forget-confirmation --config FILE   (after restoring the store from a backup)
 python -m kiosk simulate --base http://127.0.0.1:8000 --terminal 1001 --count 50 --code CODE
-python -m kiosk devices --validator /dev/ttyUSB0 --printer /dev/ttyUSB1 [--accept-note] [--test-cheque]"""
+python -m kiosk devices --validator /dev/ttyUSB0 --printer /dev/ttyUSB1 [--accept-note] [--test-cheque]
+python -m kiosk health --config FILE     (the local health check a new release must pass after a switch)
+python -m kiosk release build --version V --source DIR --key RELEASE_KEY --out FILE   (build machine only)
+python -m kiosk release key-create --out FILE | key-successor --key CURRENT --successor PUB --out CHAIN"""
 
 import argparse
 import logging
@@ -38,7 +41,16 @@ def main(argv=None) -> int:
 
     devices = sub.add_parser("devices", help="service tool: validator and printer identification, status, tests")
     devices_tool.add_arguments(devices)
+    health_cmd = sub.add_parser("health", help="local health check: store, devices (never the server)")
+    health_cmd.add_argument("--config", required=True, type=Path)
+    health_cmd.add_argument("--timeout", type=float, default=30.0)
+    release = sub.add_parser("release", help="build machine: release keys, build and sign a release")
+    from .updates import build as release_tool
+
+    release_tool.add_arguments(release)
     args = parser.parse_args(argv)
+    if args.command == "release":
+        return release_tool.run(args)
     if args.command == "devices":
         return devices_tool.run(args)
     if args.command == "simulate":
@@ -77,6 +89,12 @@ def main(argv=None) -> int:
         store.close()
         print("the store takes no cash until it has read the server's last_txn again")
         return 0
+    if args.command == "health":
+        from .app import health
+
+        ok, why = health(cfg, timeout=args.timeout)
+        print("healthy" if ok else f"unhealthy: {why}", file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
     from .app import run as do_run
 
     return do_run(cfg)

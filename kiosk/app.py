@@ -19,10 +19,12 @@ from .client import KioskClient
 from .config import Config
 from .devices.ccnet_frames import Note
 from .flow import Flow, Link
+from .flow.table import S
 from .sender import Sender
 from .signing import key_load, key_save
 from .store import Store
 from .sync import Heartbeat, config_refresh
+from .updates.install import Updater
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +100,16 @@ class Kiosk:
                          client=self.client, link=self.link, on_finished=self.sender.wake.set)
         # Set by a remote `restart`: run() stops this kiosk and starts a new one on the same store.
         self.restart_requested = threading.Event()
-        self.heartbeat = Heartbeat(flow=self.flow, client=self.client, link=self.link, seconds=cfg.heartbeat_seconds,
-                                   actions={"restart": self.restart_requested.set,
-                                            "resend_queue": self.sender.wake.set})
         self.stopping = threading.Event()
+        # A switched release takes over when systemd starts the program again (Restart=always).
+        self.updater = Updater(root=cfg.update_root, data_dir=cfg.data_dir, running_version=__version__,
+                               client=self.client, flow=self.flow, config_path=cfg.path,
+                               check_seconds=cfg.update_check_seconds, on_switched=lambda _v: self.stopping.set())
+        self.heartbeat = Heartbeat(flow=self.flow, client=self.client, link=self.link, seconds=cfg.heartbeat_seconds,
+                                   updater=self.updater,
+                                   actions={"restart": self.restart_requested.set,
+                                            "resend_queue": self.sender.wake.set,
+                                            "update": self.updater.command})
         self.threads: list[threading.Thread] = []
         self.web = None
 
@@ -111,7 +119,13 @@ class Kiosk:
         except Exception as exc:  # a dead port: the screens say "out of service", the log says why
             log.exception("device start")
             self.flow.devices.validator, self.flow.devices.validator_error = "error", str(exc)[:255]
+        if self.flow.devices.validator == "ok":
+            self.updater.boot()
         while not self.stopping.is_set():
+            if self.flow.updating and self.flow.state in (S.IDLE, S.OUT_OF_SERVICE):
+                # The new version's health check asks the same devices: leave them to it meanwhile.
+                time.sleep(self.cfg.poll_interval)
+                continue
             try:
                 self.flow.tick()
             except Exception:  # one bad tick must not stop the kiosk; the next one tries again
@@ -123,7 +137,7 @@ class Kiosk:
         log.info("kit-kiosk %s, terminal %s, store %s", __version__, self.cfg.terminal, self.cfg.store_path)
         config_refresh(store=self.store, client=self.client, link=self.link)
         for name, target in (("devices", self.device_loop), ("sender", self.sender.run),
-                             ("heartbeat", self.heartbeat.run)):
+                             ("heartbeat", self.heartbeat.run), ("updates", self.updater.run)):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self.threads.append(thread)
@@ -141,6 +155,8 @@ class Kiosk:
         self.sender.stopping.set()
         self.sender.wake.set()
         self.heartbeat.stopping.set()
+        self.updater.stopping.set()
+        self.updater.wake.set()
         self.flow.devices.changed.set()
         if self.web is not None:
             self.web.shutdown()
@@ -161,12 +177,41 @@ def run(cfg: Config) -> int:
         except NotEnrolled as exc:
             log.error("%s", exc)
             return 2
+        if kiosk.updater.recover():
+            log.error("update: the switched version did not start; the previous one is back, restarting into it")
+            kiosk.client.close()
+            kiosk.store.close()
+            return 1
         kiosk.start()
         # A remote restart ends this kiosk (threads, devices, store) and starts a fresh one: the queue
-        # and the executed commands are in the store on disk, so nothing is lost or run twice.
-        while not done.is_set() and not kiosk.restart_requested.is_set():
+        # and the executed commands are in the store on disk, so nothing is lost or run twice. A
+        # switched release stops the kiosk (systemd starts the new version).
+        while not done.is_set() and not kiosk.restart_requested.is_set() and not kiosk.stopping.is_set():
             done.wait(0.5)
         kiosk.stop()
-        if done.is_set():
+        if done.is_set() or not kiosk.restart_requested.is_set():
             return 0
         log.warning("restarting on a remote command")
+
+
+def health(cfg: Config, *, timeout: float = 30.0, devices=None) -> tuple[bool, str]:
+    """This version's local health: it starts, opens its store, its validator identifies and the printer
+    answers. Never the server: a kiosk may be offline while it updates."""
+    store = Store(cfg.store_path)
+    try:
+        store.queue_summary()
+        deadline = time.monotonic() + timeout
+        try:
+            validator, printer, registrar = devices or make_devices(cfg, store)
+            flow = Flow(config=cfg, store=store, validator=validator, printer=printer, registrar=registrar)
+            flow.start()
+        except Exception as exc:  # any failure of a device is a failed check, with its reason
+            return False, f"devices: {exc}"[:200]
+        while flow.devices.validator != "ok" and time.monotonic() < deadline:
+            flow.tick()
+            time.sleep(cfg.poll_interval)
+        if flow.devices.validator != "ok":
+            return False, f"validator {flow.devices.validator} {flow.devices.validator_error}"[:200]
+        return True, ""
+    finally:
+        store.close()

@@ -73,6 +73,11 @@ class Commands:
             self.flow.printer.print_lines([Line("ТЕСТ ПРИНТЕРА", bold=True, align="center"),
                                            Line(f"Терминал № {self.flow.cfg.terminal}"), Line(_now())])
             return True, "printed"
-        if kind in ("collect_logs", "update"):
+        if kind == "update":
+            action = self.actions.get("update")
+            if action is None:
+                return False, "no updater"
+            return action(args)  # accepted or refused now; the outcome follows in the heartbeat's `update`
+        if kind == "collect_logs":
             return False, f"{kind} is not supported by this kiosk version"
         return False, f"unknown command {kind!r}"

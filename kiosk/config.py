@@ -62,6 +62,8 @@ class Config:
     offline: OfflineLimits = field(default_factory=OfflineLimits)
     theme: dict = field(default_factory=dict)
     ads: list[dict] = field(default_factory=list)
+    update_root: Path = Path("/opt/kit-kiosk")  # releases/<version>/ and the `current` link (docs/kiosk/updates.md)
+    update_check_seconds: float = 60.0
 
     @property
     def store_path(self) -> Path:
@@ -98,6 +100,7 @@ def load(path: str | Path) -> Config:
     kiosk = doc.get("kiosk", {})
     devices = doc.get("devices", {})
     offline = doc.get("offline", {})
+    updates = doc.get("updates", {})
     base = path.parent
 
     def rel(value: str) -> Path:
@@ -158,6 +161,8 @@ def load(path: str | Path) -> Config:
         request_timeout=_get(server, "timeout", float, 10.0, "server"),
         poll_interval=_get(devices, "poll_interval", float, 0.15, "devices"),
         offline=limits, theme=theme, ads=[a for a in ads if isinstance(a, dict)],
+        update_root=rel(_get(updates, "root", str, "/opt/kit-kiosk", "updates")),
+        update_check_seconds=_get(updates, "check_seconds", float, 60.0, "updates"),
     )
 
 

@@ -64,6 +64,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "oos_blocked": ("терминал заблокирован", "terminal blocked"),
     "oos_not_confirmed": ("ожидание связи с сервером", "waiting for the server"),
     "oos_no_config": ("нет настроек с сервера", "no configuration from the server"),
+    "oos_updating": ("обновление программы, минуту", "updating the software, one minute"),
     "service": ("Сервисное меню", "Service menu"),
     "enter": ("Войти", "Enter"),
     "wrong_pin": ("Неверный PIN.", "Wrong PIN."),

@@ -42,8 +42,9 @@ def config_refresh(*, store: Store, client, link) -> bool:
     return True
 
 
-def heartbeat_doc(flow) -> dict:
-    """What the server's heartbeat takes: devices, version, cash box, the unsent queue, refused payments."""
+def heartbeat_doc(flow, updater=None) -> dict:
+    """What the server's heartbeat takes: devices, version, cash box, the unsent queue, refused payments,
+    and the last update's outcome."""
     d = flow.devices
     store = flow.store
     box = store.cash_box()
@@ -57,7 +58,7 @@ def heartbeat_doc(flow) -> dict:
                             "last_tamper_at": store.meta_get("tamper_last_at") or None,
                             "encashment_open": bool(store.meta_get("encashment_opened_at"))}}
     amount = sum((Decimal(v) * n for v, n in box.items()), Decimal("0.00"))
-    return {
+    doc = {
         "software_version": f"kit-kiosk/{__version__}",
         "devices": devices,
         "cash": {"notes": sum(box.values()), "amount": f"{amount:.2f}", "by_denomination": box,
@@ -67,6 +68,10 @@ def heartbeat_doc(flow) -> dict:
                      for p in store.rejected()][-100:],
         "acks": store.acks_pending(),
     }
+    report = updater.report() if updater is not None else None
+    if report is not None:
+        doc["update"] = report
+    return doc
 
 
 def collections_post(*, store: Store, client, link) -> int:
@@ -95,10 +100,11 @@ def collections_post(*, store: Store, client, link) -> int:
 class Heartbeat:
     """Every heartbeat_seconds, and at once when a device changes state."""
 
-    def __init__(self, *, flow, client, link, seconds: float = 60.0, actions: dict | None = None):
+    def __init__(self, *, flow, client, link, seconds: float = 60.0, actions: dict | None = None, updater=None):
         from .commands import Commands
 
         self.flow = flow
+        self.updater = updater
         self.client = client
         self.link = link
         self.seconds = seconds
@@ -108,7 +114,7 @@ class Heartbeat:
 
     def beat(self) -> bool:
         collections_post(store=self.flow.store, client=self.client, link=self.link)
-        doc = heartbeat_doc(self.flow)
+        doc = heartbeat_doc(self.flow, self.updater)
         try:
             response = self.client.heartbeat(doc)
         except (httpx.HTTPError, OSError) as exc:

@@ -27,6 +27,7 @@ NAV: list[tuple[str, list[NavItem]]] = [
     (_("Cabinet"), [
         NavItem("cabinet:overview", _("Overview"), frozenset({DEALER})),
         NavItem("cabinet:terminals", _("Terminals"), frozenset({DEALER})),
+        NavItem("cabinet:updates", _("Software updates"), frozenset({DEALER})),
         NavItem("cabinet:payments", _("Payments"), frozenset({DEALER})),
         NavItem("cabinet:balance", _("Balance"), frozenset({DEALER})),
         NavItem("cabinet:topups", _("Top-ups"), frozenset({DEALER})),

@@ -33,6 +33,10 @@ KIT_SIMULATOR_BASE_URL = env("KIT_SIMULATOR_BASE_URL", default="http://127.0.0.1
 # Fernet key (urlsafe base64, 32 bytes) that encrypts gateway keys and secrets at rest.
 KIT_FIELD_KEY = env("KIT_FIELD_KEY")
 KIT_DEMO_DATA = env.bool("KIT_DEMO_DATA", default=False)
+# Release public keys (raw Ed25519, base64) a release upload must verify against; only public keys:
+# releases are signed offline (docs/kiosk/updates.md). By default the keys built into the kiosk.
+KIT_RELEASE_PUBLIC_KEYS = env.list("KIT_RELEASE_PUBLIC_KEYS", default=None) or __import__(
+    "kiosk.updates.keys", fromlist=["RELEASE_PUBLIC_KEYS"]).RELEASE_PUBLIC_KEYS
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -49,6 +53,7 @@ INSTALLED_APPS = [
     "gateways.reconcile",
     "gateways.simulators",
     "terminals",
+    "updates",
     "payments",
     "claims",
     "support",

@@ -23,6 +23,7 @@ class Code(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # 415: a body without Content-Type: application/json
     INTERNAL = "internal"  # 500: our fault, never the request's; the kiosk retries later
     UNAVAILABLE = "unavailable"  # 503: the database is unreachable; retry after Retry-After seconds
+    RANGE_NOT_SATISFIABLE = "range_not_satisfiable"  # 416: a release archive's Range beyond its end
 
 
 STATUS: dict[Code, int] = {
@@ -43,6 +44,7 @@ STATUS: dict[Code, int] = {
     Code.UNSUPPORTED_MEDIA_TYPE: 415,
     Code.INTERNAL: 500,
     Code.UNAVAILABLE: 503,
+    Code.RANGE_NOT_SATISFIABLE: 416,
 }
 
 MESSAGES: dict[Code, str] = {
@@ -63,6 +65,7 @@ MESSAGES: dict[Code, str] = {
     Code.UNSUPPORTED_MEDIA_TYPE: "The body must be JSON sent as Content-Type: application/json.",
     Code.INTERNAL: "Internal error; try again later.",
     Code.UNAVAILABLE: "The service is briefly unavailable; retry after the Retry-After seconds.",
+    Code.RANGE_NOT_SATISFIABLE: "The Range starts beyond the end of the archive.",
 }
 
 

@@ -32,6 +32,7 @@ from .table import (
     OOS_OFFLINE,
     OOS_PRINTER,
     OOS_UNCONFIRMED,
+    OOS_UPDATING,
     OOS_VALIDATOR,
     Devices,
     Link,
@@ -60,6 +61,8 @@ class Flow:
         self.devices = Devices()
         self.state = S.IDLE
         self.blocked = False
+        # Set by the updater for the switch and the new version's health check only: no payment starts then.
+        self.updating = False
         self.lang = config.language
         self._reset_customer()
         self.enabled = False
@@ -116,6 +119,8 @@ class Flow:
             out.append(OOS_UNCONFIRMED)
         if self.blocked:
             out.append(OOS_BLOCKED)
+        if self.updating:
+            out.append(OOS_UPDATING)
         if self.devices.validator != "ok":
             out.append(OOS_VALIDATOR)
         if self.devices.printer != "ok" and self.cfg.fiscal == "none":

@@ -69,4 +69,5 @@ class Devices:
 # Out-of-service reasons (stable codes; the screen translates them).
 OOS_VALIDATOR, OOS_PRINTER, OOS_FISCAL, OOS_OFFLINE, OOS_BLOCKED, OOS_UNCONFIRMED, OOS_NO_CONFIG = (
     "validator", "printer", "fiscal", "offline_limits", "blocked", "not_confirmed", "no_config")
+OOS_UPDATING = "updating"
 

@@ -1,5 +1,7 @@
 from django.urls import path, re_path
 
+from updates import api as updates_api
+
 from . import fleet, lookups, views
 
 app_name = "terminal_api"
@@ -15,6 +17,8 @@ urlpatterns = [
     path("phone/<str:number>", lookups.phone, name="phone"),
     path("checks", lookups.checks, name="checks"),
     path("encashments", fleet.encashments, name="encashments"),
+    path("releases/<str:version>/manifest", updates_api.release_manifest, name="release-manifest"),
+    path("releases/<str:version>/archive", updates_api.release_archive, name="release-archive"),
     # Anything else under the API is a JSON 404 (never Django's HTML page or a slash redirect).
     re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

@@ -14,6 +14,8 @@ from alerts.services import alerts_from_heartbeat
 from payments.errors import TxnConflict
 from payments.services import payment_accept
 from payments.services.batch import payments_accept
+from updates.parse import update_report
+from updates.services import terminal_update_record
 
 from .. import selectors
 from ..commands import commands_acknowledge, commands_deliver
@@ -211,7 +213,10 @@ def heartbeat(request, terminal):
     doc = parse.json_body(request)
     state = parse.heartbeat(doc)
     acknowledged = acks(doc)
+    update = update_report(doc["update"]) if "update" in doc else None
     heartbeat_record(terminal=terminal, **state)
+    if update is not None:
+        terminal_update_record(terminal=terminal, **update)
     # Acknowledgements first, so a command acknowledged now is not sent again in this reply.
     commands_acknowledge(terminal=terminal, acks=acknowledged)
     alerts_from_heartbeat(terminal=terminal, content=doc)
