@@ -111,7 +111,20 @@ def commands_deliver(*, terminal: Terminal) -> list[dict]:
         ids = [r[0] for r in rows]
         TerminalCommand.objects.filter(pk__in=ids, state=State.QUEUED).update(state=State.DELIVERED, delivered_at=now)
         TerminalCommand.objects.filter(pk__in=ids).update(deliveries=F("deliveries") + 1)
-    return [{"id": pk, "kind": kind, "args": args} for pk, kind, args, _ in rows]
+    return [{"id": pk, "kind": kind, "args": _delivered_args(kind, args)} for pk, kind, args, _ in rows]
+
+
+def _delivered_args(kind: str, args: dict) -> dict:
+    """An `update` names its release; the kiosk also needs the archive's hash and size to check what it
+    downloads, taken from the uploaded release when the command is delivered (unknown: sent as queued,
+    and the kiosk refuses it with its reason in the acknowledgement)."""
+    if kind != Kind.UPDATE or "sha256" in args:
+        return args
+    from updates.models import Release
+    from updates.selectors import update_command_args
+
+    release = Release.objects.filter(version=args.get("release", "")).first()
+    return {**args, **update_command_args(release)} if release is not None else args
 
 
 def commands_acknowledge(*, terminal: Terminal, acks: list[Ack]) -> int:

@@ -110,3 +110,28 @@ def terminal_update_record(*, terminal: Terminal, version: str, state: str, reas
         terminal=terminal, defaults={"version": version, "state": state, "reason": reason,
                                      "reported_at": timezone.now()})
     return row
+
+
+def rollout_commands_queue(*, terminal: Terminal, now=None):
+    """Queue the `update` command for the release a rollout has due for this terminal, once per release.
+
+    Called on each heartbeat, before the reply's commands are chosen. A command that expired
+    undelivered is queued again; one the kiosk failed is not (a person looks at the reason first).
+    Returns the new command, or None.
+    """
+    from terminals.commands import command_queue
+    from terminals.models import TerminalCommand
+
+    from .selectors import rollout_pending_for
+
+    if not Rollout.objects.filter(status=Rollout.Status.ACTIVE).exists():
+        return None
+    release = rollout_pending_for(terminal, now=now)
+    if release is None:
+        return None
+    sent = (TerminalCommand.objects.filter(terminal=terminal, kind=TerminalCommand.Kind.UPDATE,
+                                           args__release=release.version)
+            .exclude(state=TerminalCommand.State.EXPIRED))
+    if sent.exists():
+        return None
+    return command_queue(terminals=[terminal], kind=TerminalCommand.Kind.UPDATE, release=release.version)[0]

@@ -15,7 +15,7 @@ from payments.errors import TxnConflict
 from payments.services import payment_accept
 from payments.services.batch import payments_accept
 from updates.parse import update_report
-from updates.services import terminal_update_record
+from updates.services import rollout_commands_queue, terminal_update_record
 
 from .. import selectors
 from ..commands import commands_acknowledge, commands_deliver
@@ -219,6 +219,7 @@ def heartbeat(request, terminal):
         terminal_update_record(terminal=terminal, **update)
     # Acknowledgements first, so a command acknowledged now is not sent again in this reply.
     commands_acknowledge(terminal=terminal, acks=acknowledged)
+    rollout_commands_queue(terminal=terminal)
     alerts_from_heartbeat(terminal=terminal, content=doc)
     return render.ok({
         "server_time": render.server_time(),

@@ -180,3 +180,33 @@ def test_the_update_command_args_are_what_the_kiosk_handler_takes(world, termina
     assert args == {"version": "0.3.0", "sha256": "ab" * 32, "size": 1234}
     up = Updater(root=install_root(tmp_path), data_dir=tmp_path / "d", running_version="0.2.0")
     assert up.handle(args) == {"version": "0.3.0", "state": "pending", "reason": ""}
+
+
+def test_a_due_rollout_queues_one_update_command_that_the_heartbeat_delivers_with_hash_and_size(world, terminal):
+    from terminals.commands import commands_deliver
+    from terminals.models import TerminalCommand
+    from updates.services import rollout_commands_queue
+
+    Terminal.objects.filter(pk=terminal.pk).update(software_version="kit-kiosk/0.2.0")
+    terminal.refresh_from_db()
+    r = Release.objects.create(version="0.3.0", min_version="0", archive="kit-kiosk/0.3.0.tar.gz", size=4321,
+                               sha256="cd" * 32, manifest={}, file_count=1, signed_by="built-in")
+    rollout_create(release=r, group=list_group("pilot", [terminal]), percent=100)
+
+    first = rollout_commands_queue(terminal=terminal, now=NOON)
+    again = rollout_commands_queue(terminal=terminal, now=NOON)
+
+    assert first is not None and again is None
+    assert list(TerminalCommand.objects.filter(terminal=terminal).values_list("kind", "args")) == [
+        ("update", {"release": "0.3.0"})]
+    assert commands_deliver(terminal=terminal) == [{"id": first.pk, "kind": "update", "args": {
+        "release": "0.3.0", "version": "0.3.0", "sha256": "cd" * 32, "size": 4321}}]
+
+
+def test_a_terminal_outside_every_rollout_gets_no_update_command(world, terminal):
+    from terminals.models import TerminalCommand
+    from updates.services import rollout_commands_queue
+
+    rollout_create(release=release(), group=list_group("pilot", []), percent=100)
+    assert rollout_commands_queue(terminal=terminal, now=NOON) is None
+    assert not TerminalCommand.objects.filter(terminal=terminal).exists()
