@@ -150,13 +150,16 @@ def test_a_restart_restarts_the_program_without_losing_its_queue(make_kiosk, ter
 
 def test_unsupported_and_unknown_commands_are_acknowledged_as_failed(make_kiosk, terminal):
     h = make_kiosk()
+    [logs] = command_queue(terminals=[terminal], kind="collect_logs")
+    # A release nobody uploaded: delivered without a hash and size, so the updater refuses it.
     [update] = command_queue(terminals=[terminal], kind="update", release="9.9.9")
     h.kiosk.heartbeat.commands.run([{"id": 424242, "kind": "selfdestruct", "args": {}}])
     assert h.kiosk.heartbeat.beat()
     assert h.kiosk.heartbeat.beat()
+    logs.refresh_from_db()
     update.refresh_from_db()
-    assert update.state == "failed"
-    assert "not supported" in update.message
+    assert logs.state == "failed" and "not supported" in logs.message
+    assert update.state == "failed" and "bad_command" in update.message
 
 
 def test_a_cassette_pulled_with_no_encashment_open_is_a_tamper_event_in_the_heartbeat(make_kiosk, terminal):
