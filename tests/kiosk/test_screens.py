@@ -31,6 +31,11 @@ ends = "2020-01-01"
 
 @pytest.fixture
 def screens(make_kiosk):
+    from screens.models import ThemeAssignment
+
+    # These screens show the kiosk's own theme and ads (its config file): the demo terminal's
+    # server-side theme, which would win, is taken off.
+    ThemeAssignment.objects.all().delete()
     h = make_kiosk(extra=THEME, pin_hash=pin_hash("2468", iterations=1000))
     app = Screens(h.flow, h.cfg, clock=h.clock)
     client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://127.0.0.1:8765")
