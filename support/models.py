@@ -6,6 +6,17 @@ from django.utils.translation import gettext_lazy as _
 
 from kit.money import MoneyField
 
+# The audit's action codes in words (the actions of ActionRequest.Action, plus the four-eyes
+# steps and the claims' links); an unknown code shows as itself.
+AUDIT_ACTION_WORDS = {
+    "request": _("asked for approval"),
+    "approve": _("approved"),
+    "reject": _("rejected the request"),
+    "expire": _("request expired"),
+    "claim_register": _("claim registered"),
+    "claim_link": _("claim linked"),
+}
+
 
 class AuditEntry(models.Model):
     """Append-only: who did what to which payment, when, the state before and after, and why.
@@ -41,6 +52,14 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.payment_id}"
+
+    @property
+    def action_words(self) -> str:
+        """The action in the reader's language."""
+        words = AUDIT_ACTION_WORDS.get(self.action)
+        if words is None:
+            words = dict(ActionRequest.Action.choices).get(self.action, self.action)
+        return str(words)
 
 
 class ActionRequest(models.Model):

@@ -176,4 +176,4 @@ def test_credited_once_the_console_resolved_the_payment_as_succeeded(client, reg
     assert (claim.status, claim.outcome) == ("resolved", "credited")
     client.force_login(support_user)
     page = client.get(f"/support/claims/{claim.number}/").content.decode()
-    assert "<td>resolve</td><td>senior</td><td>CyberPlat подтвердил по телефону</td>" in page
+    assert "<td>ручное разрешение исхода</td><td>senior</td><td>CyberPlat подтвердил по телефону</td>" in page

@@ -63,7 +63,7 @@ def test_bad_filter_values_are_form_errors(support_client, entries):
 def test_the_payment_page_lists_its_operator_actions(support_client, entries):
     body = support_client.get(f"/support/payments/{entries['p2'].pk}/").content.decode()
     table = body.split('id="payment-audit"', 1)[1].split("</table>", 1)[0]
-    assert "<code>poll</code>" in table and "<code>cancel</code>" in table and "возврат наличными" in table
+    assert "<td>запрос статуса</td>" in table and "<td>отмена</td>" in table and "возврат наличными" in table
 
 
 def test_admins_cannot_add_change_or_delete_audit_rows(client, entries):
@@ -87,3 +87,11 @@ def test_the_database_refuses_to_change_or_delete_an_audit_row(entries):
             attempt()
     entries["a"].refresh_from_db()
     assert entries["a"].comment == "клиент подтвердил номер"
+
+
+def test_the_list_names_each_action_in_words(support_client, entries, senior_user):
+    with transaction.atomic():
+        audit_record(user=senior_user, action="approve", payment=entries["p1"])
+    text = support_client.get("/support/audit/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "повторная отправка" in text and "запрос статуса" in text and "согласовано" in text
+    assert "<code>resend</code>" not in text
