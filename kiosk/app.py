@@ -163,6 +163,13 @@ class Kiosk:
             self.web.server_close()
         for thread in self.threads:
             thread.join(timeout=5)
+        # Release the ports now: a restarted kiosk in this process opens them again, and a device
+        # that serves one connection at a time would otherwise still be talking to this one.
+        for device in (self.flow.validator, self.flow.printer):
+            try:
+                device.close()
+            except Exception:  # a port already gone is closed enough
+                log.debug("closing %s", device, exc_info=True)
         self.client.close()
         self.store.close()
 
