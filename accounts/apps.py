@@ -20,3 +20,7 @@ class AccountsConfig(AppConfig):
         for label, (one, many) in models.items():
             meta = apps.get_model(label)._meta
             meta.verbose_name, meta.verbose_name_plural = one, many
+        # The devices' lists show this flag as a column; the package leaves it unnamed.
+        for label in ("otp_totp.TOTPDevice", "otp_static.StaticDevice"):
+            apps.get_model(label)._meta.get_field("confirmed").verbose_name = _("confirmed")
+

@@ -23,12 +23,21 @@ def _support_patterns():
     return [w for w in _walk(get_resolver().url_patterns) if w[0].startswith("support/")]
 
 
+def _sample(converter, pk: int):
+    """A value the converter takes: the payment's id for numbers, a well-formed claim number for claims."""
+    if converter.regex == "[0-9]+":
+        return pk
+    if converter.regex.startswith("CL-"):
+        return "CL-2026-000001"
+    return "1"
+
+
 def _urls(payment_pk: int) -> list[str]:
     """Every /support/ URL, with an existing payment's id (or 1) wherever the pattern takes an argument."""
     urls = []
     for route, name, converters in _support_patterns():
         assert name, f"name the URL pattern {route!r} so the access test can reach it"
-        kwargs = {k: (payment_pk if conv.regex == "[0-9]+" else "1") for k, conv in converters.items()}
+        kwargs = {k: _sample(conv, payment_pk) for k, conv in converters.items()}
         urls.append(reverse(name, kwargs=kwargs))
     return urls
 

@@ -87,12 +87,7 @@ def test_the_actions_place_is_on_the_page(support_client, story, settings, tmp_p
     assert f'<b id="actions-here">{story.pk}</b>' in body
 
 
-def test_the_claim_link_appears_only_once_claims_can_register(support_client, story, monkeypatch):
-    from support import views
-
-    assert 'id="register-claim"' not in support_client.get(f"/support/payments/{story.pk}/").content.decode()
-    monkeypatch.setattr(views, "_url_or_none",
-                        lambda name: "/support/claims/new/" if name == "claims:register" else None)
+def test_the_payment_page_and_a_miss_link_to_registering_a_claim(support_client, story):
     body = support_client.get(f"/support/payments/{story.pk}/").content.decode()
     assert f'id="register-claim" href="/support/claims/new/?payment={story.pk}"' in body
     miss = support_client.get("/support/cheque/", {"terminal": "1001", "txn": "999", "account": ""})
