@@ -7,10 +7,11 @@ UPDATE_REPORT = {
     "type": "object", "required": ["version", "state"],
     "description": "The last update's outcome as the kiosk saw it.",
     "properties": {
-        "version": {"type": "string", "maxLength": 27, "description": "the release being (or last) installed"},
+        "version": {"type": "string", "maxLength": 27, "pattern": "^[^\\u0000-\\u001f\\u007f]*$",
+                    "description": "the release being (or last) installed (no control characters)"},
         "state": {"enum": ["pending", "downloading", "verified", "switched", "running", "rolled_back", "failed"]},
-        "reason": {"type": "string", "maxLength": 255,
-                   "description": "why it failed or rolled back: a stable code, a colon, the detail"},
+        "reason": {"type": "string", "maxLength": 255, "pattern": "^[^\\u0000-\\u001f\\u007f]*$",
+                   "description": "why it failed or rolled back: a stable code, a colon, the detail (no control characters)"},
     },
 }
 

@@ -227,3 +227,14 @@ def test_a_kiosk_updates_from_the_platform_end_to_end(kiosk, tmp_path, monkeypat
     response = kiosk.heartbeat({"software_version": "kit-kiosk/0.3.0", "update": up.report()})
     assert response.status_code == 200
     assert TerminalUpdate.objects.get().state == "switched"
+
+
+@pytest.mark.parametrize("part", [{"version": "0.3.0", "state": "failed", "reason": "bad\x00byte"},
+                                  {"version": "0.3\x00", "state": "pending"}])
+def test_an_update_report_with_a_control_character_is_refused_not_stored(part):
+    from terminals.errors import ApiError
+    from updates.parse import update_report
+
+    with pytest.raises(ApiError) as refused:
+        update_report(part)
+    assert refused.value.code == "invalid"
