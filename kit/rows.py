@@ -161,6 +161,26 @@ def insert(model: type[models.Model], values: dict, *, on_conflict: str = "", db
     return obj
 
 
+def insert_ignoring_conflicts(model: type[models.Model], objs: list, db: str = "default") -> None:
+    """One INSERT of unsaved instances, ON CONFLICT DO NOTHING on any unique constraint: what
+    `bulk_create(objs, ignore_conflicts=True)` writes (and, like it, no primary keys set)."""
+    if not objs:
+        return
+    s = shape(model, db)
+    connection = connections[db]
+    fields = [f for f in s.fields if not (f.primary_key and isinstance(f, models.AutoField))]
+    names = tuple(f.attname for f in fields)
+    one = "(" + ", ".join(["%s"] * len(names)) + ")"
+    sql = _insert_sql(model, names, db).rsplit(" VALUES ", 1)[0]
+    sql += " VALUES " + ", ".join([one] * len(objs)) + " ON CONFLICT DO NOTHING"
+    params = []
+    for obj in objs:
+        for f in fields:
+            params.append(f.get_db_prep_save(f.pre_save(obj, add=True), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 @cache
 def _update_sql(model, names: tuple[str, ...], where: tuple[str, ...], db: str) -> str:
     s = shape(model, db)

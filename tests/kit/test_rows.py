@@ -113,3 +113,18 @@ def test_the_lock_clause_is_the_backends_own():
         assert rows.lock_clause(of="p") == ' FOR UPDATE OF "p"' and rows.lock_clause() == " FOR UPDATE"
     else:
         assert rows.lock_clause(of="p") == ""
+
+
+def test_a_multi_row_insert_ignoring_conflicts_writes_what_bulk_create_would(terminal):
+    from dealers.models import Reward
+
+    p = _payment(terminal)
+    objs = [Reward(payment_id=p.pk, dealer_id=p.dealer_id, level=0, amount=Decimal("1.50")),
+            Reward(payment_id=p.pk, dealer_id=terminal.dealer.parent_id or p.dealer_id, level=1, amount=Decimal("0.25"))]
+    rows.insert_ignoring_conflicts(Reward, objs)
+    rows.insert_ignoring_conflicts(Reward, objs)  # again: the (payment, dealer) rows exist, nothing more written
+    rows.insert_ignoring_conflicts(Reward, [])
+    stored = list(Reward.objects.filter(payment=p).order_by("level").values_list("dealer_id", "level", "amount", "state"))
+    assert stored[0] == (p.dealer_id, 0, Decimal("1.50"), "accrued")
+    assert len(stored) == len({o.dealer_id for o in objs})
+    assert all(r.created_at is not None for r in Reward.objects.filter(payment=p))
