@@ -22,27 +22,50 @@ from kit.db import db_release, pooled
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Timer:
+class Hub:
+    """What the wake-up uses of kombu's hub: call_soon and add_reader."""
+
     def __init__(self):
-        self.calls = []
+        self.soon, self.readers = [], {}
 
-    def call_repeatedly(self, seconds, fn):
-        self.calls.append((seconds, fn))
+    def call_soon(self, callback, *args):
+        self.soon.append(callback)
+        return callback
+
+    def add_reader(self, fd, callback, *args):
+        self.readers[fd] = callback
 
 
-def test_a_thread_pool_worker_wakes_its_consumer_so_acks_free_slots_at_once():
+def _readable(fd) -> bool:
+    import select
+
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def test_a_thread_pool_worker_wakes_its_loop_when_a_pool_thread_hands_it_an_ack():
+    import threading
+
     from celery.concurrency.thread import TaskPool
 
-    consumer = SimpleNamespace(timer=Timer(), pool=TaskPool.__new__(TaskPool))
+    consumer = SimpleNamespace(hub=Hub(), pool=TaskPool.__new__(TaskPool))
     kit_celery._wake_thread_pool_consumer(sender=consumer)
-    assert [s for s, _ in consumer.timer.calls] == [kit_celery.WAKE_SECONDS]
-    assert 0 < kit_celery.WAKE_SECONDS <= 0.1
+    [(fd, drain)] = consumer.hub.readers.items()
+    consumer.hub.call_soon("from the loop itself")
+    assert not _readable(fd)  # the loop is running: nothing to wake
+    for i in range(3):
+        t = threading.Thread(target=consumer.hub.call_soon, args=(f"ack {i}",))
+        t.start()
+        t.join()
+    assert consumer.hub.soon == ["from the loop itself", "ack 0", "ack 1", "ack 2"]
+    assert _readable(fd)  # the loop's poll returns at once
+    drain()
+    assert not _readable(fd)
 
 
 def test_other_pools_are_left_alone():
-    consumer = SimpleNamespace(timer=Timer(), pool=object())
+    consumer = SimpleNamespace(hub=Hub(), pool=object())
     kit_celery._wake_thread_pool_consumer(sender=consumer)
-    assert consumer.timer.calls == []
+    assert consumer.hub.readers == {}
 
 
 def test_a_parsed_key_is_reused_for_the_same_pem():
