@@ -76,14 +76,13 @@ def _active_routes(provider_id: int) -> list[Route]:
     """The provider's active routes with their gateways, fresh on every call or, with a TTL, from the
     process's cache, copied per call with the breaker rows read now (never mutate the cached ones)."""
     ttl = settings.KIT_CATALOGUE_TTL
-    qs = Route.objects.filter(provider_id=provider_id, is_active=True).order_by("priority", "-weight", "pk")
     if ttl <= 0:
         # The gateways' breaker rows come along: route_choose reads them for every candidate.
-        return list(qs.select_related("gateway", "gateway__health"))
+        return list(_routes_query(provider_id).select_related("gateway", "gateway__health"))
     now = time.monotonic()
     seen = _cache.get(provider_id)
     if seen is None or now - seen[0] >= ttl:
-        seen = (now, list(qs.select_related("gateway")))
+        seen = (now, list(_routes_query(provider_id).select_related("gateway")))
         with _cache_lock:
             _cache[provider_id] = seen
     cached = seen[1]
@@ -99,6 +98,10 @@ def _active_routes(provider_id: int) -> list[Route]:
         Route.gateway.field.set_cached_value(mine, gateway)
         out.append(mine)
     return out
+
+
+def _routes_query(provider_id: int):
+    return Route.objects.filter(provider_id=provider_id, is_active=True).order_by("priority", "-weight", "pk")
 
 
 def health_rows(gateway_ids) -> dict[int, GatewayHealth]:
