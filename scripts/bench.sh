@@ -167,12 +167,15 @@ export DB_POOL_MAX_SIZE="${BENCH_DB_POOL:-6}"
 if [ -n "${BENCH_SUBMIT_PROFILE:-}" ]; then
   # The engine's own CPU per submission, in one thread without Celery, under cProfile, against
   # the simulator at no added latency (bench/submit.py --profile); then stop.
-  echo "   in-process profile of $BENCH_SUBMIT_PROFILE submissions (simulator at +0 ms)"
-  DJANGO_SETTINGS_MODULE=kit.settings $PY -c 'import django; django.setup(); from gateways.simulators.models import SimulatorState as S; S.objects.update(latency_ms=0)'
-  .venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$SIM_PORT" -k gthread --workers 1 --threads 4 --timeout 60 \
-    --log-level warning & PIDS+=($!)
+  # BENCH_PROFILE_THREADS=N: the unprofiled half in N threads (no Celery), with the simulator at
+  # BENCH_PROFILE_LATENCY_MS (default 0; 300 as in the Celery run) and served as in that run.
+  PT="${BENCH_PROFILE_THREADS:-1}"
+  echo "   in-process profile of $BENCH_SUBMIT_PROFILE submissions, $PT thread(s) (simulator at +${BENCH_PROFILE_LATENCY_MS:-0} ms)"
+  DJANGO_SETTINGS_MODULE=kit.settings $PY -c "import django; django.setup(); from gateways.simulators.models import SimulatorState as S; S.objects.update(latency_ms=${BENCH_PROFILE_LATENCY_MS:-0})"
+  .venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$SIM_PORT" -k gthread --workers "$SIM_WORKERS" --threads "$(( PT / SIM_WORKERS + 4 ))" \
+    --timeout 60 --log-level warning & PIDS+=($!)
   wait_up "$SIM_PORT"
-  $PY -m bench.submit --profile "$BENCH_SUBMIT_PROFILE" | tee var/bench/submit-profile.txt | head -${BENCH_PROFILE_LINES:-200}
+  $PY -m bench.submit --profile "$BENCH_SUBMIT_PROFILE" --threads "$PT" | tee var/bench/submit-profile.txt | sed -n "1,${BENCH_PROFILE_LINES:-200}p"
   exit 0
 fi
 .venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$SIM_PORT" -k gthread --workers "$SIM_WORKERS" --threads "$(( CELERY_CONCURRENCY / SIM_WORKERS + 4 ))" \
