@@ -54,9 +54,10 @@ RATE="${BENCH_RATE:-150}"
 RATE_SECONDS="${BENCH_RATE_SECONDS:-10}"
 # 3000: the first and last seconds (workers filling up, the last answers) weigh less.
 SUBMIT_COUNT="${BENCH_SUBMIT_COUNT:-3000}"
-# 64 threads: 60/s at 2 x 300 ms keeps >= 36 in flight, the rest covers our own and the
-# simulator's processing time per exchange (measured ~55 in flight at ~73/s).
-CELERY_CONCURRENCY="${BENCH_CELERY_CONCURRENCY:-64}"
+# 48 threads in all (issue 24: at most 48): 60/s at 2 x 300 ms keeps >= 36 in flight, the rest
+# covers our own and the simulator's processing time per exchange. 4 processes x 12 measured
+# 67-69/s at ~45 in flight on a quiet machine; 3 x 16 and 4 x 8 no less CPU a submission.
+CELERY_CONCURRENCY="${BENCH_CELERY_CONCURRENCY:-48}"
 CELERY_PROCS="${BENCH_CELERY_PROCS:-4}"
 # The simulator plays the remote gateway: several processes, so its own GIL does not add latency.
 SIM_WORKERS="${BENCH_SIM_WORKERS:-4}"
