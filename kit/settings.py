@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The signed terminal API needs nothing below (kit/middleware.py): it leaves the chain here.
+    "kit.middleware.TerminalApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -158,6 +160,8 @@ else:
 # process and the same code paths as production, with no server to run.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # kombu's Redis transport, keeping its Redis client between messages (kit/broker.py).
+    CELERY_BROKER_TRANSPORT = "kit.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 else:
     # With a host named, kombu does not warn "No hostname was supplied" on every connection.
