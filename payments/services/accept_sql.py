@@ -11,8 +11,9 @@ so a new column on Payment, Event or LedgerEntry is inserted here too (with the 
 unsaved model instance holds, exactly as the ORM would send it). tests/payments/test_accept_sql.py
 compares the rows of this path with the ORM path's, field by field.
 
-Order of locks, as in every other debit: the dealer row (the conditional UPDATE takes it only
-when the money is there), then the payment's unique (terminal, txn) slot. The UPDATE's output
+Order of locks, as in a batch (batch.py): the dealer row (the conditional UPDATE takes it only
+when the money is there), then the payment's unique (terminal, txn) slot; a batch and a single
+post of the same txn never wait on each other in a circle. The UPDATE's output
 decides the payment's status: `accepted` when the debit happened, `held` /
 `insufficient_balance` when balance + credit limit do not cover it (and then no ledger entry).
 A repeated txn fails the whole statement with IntegrityError and nothing is written.
