@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kit.money import ZERO, rub
+from kit.money import ZERO, MoneyError, rub
 
 from .locks import lock_dealers
 from .models import BalanceAlert, Dealer, DealerUser, LedgerEntry, Reward, TopUpRequest, Transfer
@@ -373,10 +373,39 @@ def balance_alert_set(*, dealer: Dealer, threshold, by=None) -> BalanceAlert:
     return alert
 
 
+def _default_threshold() -> Decimal | None:
+    raw = settings.KIT_ALERT_BALANCE_THRESHOLD
+    if not raw:
+        return None
+    try:
+        return rub(raw)
+    except MoneyError:
+        log.error("KIT_ALERT_BALANCE_THRESHOLD=%r is not an amount", raw)
+        return None
+
+
+def threshold_effective(own: Decimal | None) -> Decimal | None:
+    """The threshold in force given the dealer's own (None: never set): own, else
+    KIT_ALERT_BALANCE_THRESHOLD; None when there is none or it is 0 (the alert is off)."""
+    threshold = own if own is not None else _default_threshold()
+    return threshold if threshold is not None and threshold > 0 else None
+
+
+def balance_thresholds_own() -> dict[int, Decimal]:
+    """dealer id -> its own threshold, for every dealer that set one (one query, for the sweep)."""
+    return dict(BalanceAlert.objects.values_list("dealer_id", "threshold"))
+
+
+def balance_threshold(dealer: Dealer) -> Decimal | None:
+    """The dealer's threshold in force (see threshold_effective); None: no low-balance alert."""
+    own = BalanceAlert.objects.filter(dealer_id=dealer.pk).values_list("threshold", flat=True).first()
+    return threshold_effective(own)
+
+
 def balance_is_low(dealer: Dealer) -> bool:
     """The cabinet's banner: the available balance is below the dealer's threshold now."""
-    threshold = BalanceAlert.objects.filter(dealer=dealer).values_list("threshold", flat=True).first()
-    return bool(threshold) and dealer.balance + dealer.credit_limit < threshold
+    threshold = balance_threshold(dealer)
+    return threshold is not None and dealer.balance + dealer.credit_limit < threshold
 
 
 def _alert_mail(dealer: Dealer, available: Decimal, threshold: Decimal) -> int:
