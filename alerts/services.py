@@ -147,6 +147,20 @@ def balance_alert_check(*, dealer, now: datetime | None = None) -> Alert | None:
     return alert_open(dealer_id=dealer.pk, terminal_id=None, code=Code.BALANCE_LOW, detail=detail, now=now)
 
 
+def balance_alerts_recheck(dealer_ids) -> None:
+    """balance_alert_check for these dealers, read afresh: run after a person's top-up, transfer or
+    threshold change commits (alerts/apps.py). Never raises: the money is already recorded, and the
+    sweep checks again within KIT_BALANCE_ALERT_SECONDS.
+    """
+    from dealers.models import Dealer
+
+    try:
+        for dealer in Dealer.objects.filter(pk__in=list(dealer_ids), is_active=True).order_by("pk"):
+            balance_alert_check(dealer=dealer)
+    except Exception:  # noqa: BLE001 - see above
+        log.exception("low-balance check of dealers %s failed; the sweep checks again", list(dealer_ids))
+
+
 def alerts_balance_sweep(*, now: datetime | None = None) -> int:
     """balance_alert_check for every active dealer, writing only where the state changes.
 
