@@ -228,8 +228,10 @@ KIT_HEARTBEAT_KEEP_DAYS = env.float("KIT_HEARTBEAT_KEEP_DAYS", default=7.0)
 KIT_COMMAND_EXPIRY_HOURS = env.float("KIT_COMMAND_EXPIRY_HOURS", default=24.0)
 # Exports of at most this many rows are built at once in the request; larger XLSX go to a worker.
 KIT_EXPORT_INLINE_ROWS = env.int("KIT_EXPORT_INLINE_ROWS", default=10000)
-# Dealer money: how often accrued rewards are credited, and low balances checked (seconds).
+# Dealer money: how often accrued rewards are credited (seconds).
 KIT_REWARD_SETTLE_SECONDS = env.float("KIT_REWARD_SETTLE_SECONDS", default=3600.0)
+# The alerts sweep's interval (alerts.tasks.sweep): low balances (`balance_low`), offline terminals,
+# notifications waiting. The name is #17's, when it only checked low balances.
 KIT_BALANCE_ALERT_SECONDS = env.float("KIT_BALANCE_ALERT_SECONDS", default=60.0)
 # /checks: a definite answer (ok true/false) is reused this long per provider + account + amount.
 KIT_CHECK_CACHE_SECONDS = env.int("KIT_CHECK_CACHE_SECONDS", default=60)
