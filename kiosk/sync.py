@@ -9,14 +9,18 @@ from decimal import Decimal
 import httpx
 
 from . import __version__
+from .images import ImageCache, image_cache
 from .store import Store
 
 log = logging.getLogger(__name__)
 
 
-def config_refresh(*, store: Store, client, link) -> bool:
+def config_refresh(*, store: Store, client, link, images: ImageCache | None = None) -> bool:
     """GET /config (If-None-Match the cached ETag); the server's last_txn moves our counter up and
-    confirms the store. False when the server was not reached (the cached config stays in use)."""
+    confirms the store. False when the server was not reached (the cached config stays in use).
+
+    Then the images the config names (theme logo, image ads) are fetched into the image cache
+    and the ones it no longer names are pruned (kiosk/images.py)."""
     cached, etag = store.config_cached()
     try:
         response = client.config(etag if cached else None)
@@ -27,6 +31,7 @@ def config_refresh(*, store: Store, client, link) -> bool:
     if response.status_code == 304 and cached is not None:
         link.ok()
         store.server_last_txn_seen(cached.get("last_txn"))
+        (images or image_cache(store)).sync(cached, client, link)
         return True
     if response.status_code != 200:
         if response.status_code >= 500:
@@ -39,6 +44,7 @@ def config_refresh(*, store: Store, client, link) -> bool:
     counter = store.server_last_txn_seen(doc.get("last_txn"))
     log.info("config %s loaded; server last_txn %s, our counter %d", doc.get("config_version"),
              doc.get("last_txn"), counter)
+    (images or image_cache(store)).sync(doc, client, link)
     return True
 
 
@@ -109,6 +115,7 @@ class Heartbeat:
         self.link = link
         self.seconds = seconds
         self.commands = Commands(flow=flow, client=client, link=link, actions=actions)
+        self.images = image_cache(flow.store)
         self.stopping = threading.Event()
         self.sent = 0
 
@@ -134,7 +141,9 @@ class Heartbeat:
         cached, _ = self.flow.store.config_cached()
         if cached is None or answer.get("config_version") != cached.get("config_version") \
                 or not self.flow.store.confirmed:
-            config_refresh(store=self.flow.store, client=self.client, link=self.link)
+            config_refresh(store=self.flow.store, client=self.client, link=self.link, images=self.images)
+        else:  # images a former round could not fetch are tried again (all cached: no request)
+            self.images.sync(cached, self.client, self.link)
         self.commands.run(answer.get("commands") or [])
         return True
 
