@@ -4,7 +4,8 @@ The server's theme document is applied as it comes: `colors` (background, text, 
 button_text), `layout` (tiles, list, large) and `logo` (an image document, shown from the image
 cache). A server theme replaces the kiosk's [theme] for everything it defines (its logo too: a
 server theme without a logo shows none); the kiosk's [theme] and then the built-in defaults give
-what the server's theme has no key for (the highlight colour of the pay button, the muted text).
+what the server's theme has no key for: the highlight colour of the pay button, and the muted
+text (by default the theme's text colour faded into its background).
 
 Every colour is checked again here (a `#` and 3, 4, 6 or 8 hex digits): a value that is not a
 colour falls back to the default and never reaches the style sheet as text.
@@ -26,6 +27,8 @@ CSS_NAMES = {"primary": "primary", "accent": "accent", "background": "bg", "text
              "button_text": "button-text"}
 # The server's colour names -> the kiosk's: its `accent` is the colour of the buttons and the header.
 SERVER_COLORS = {"background": "background", "text": "text", "accent": "primary", "button_text": "button_text"}
+# Muted text (labels, notes) under a server theme: its text colour faded into its background.
+MUTED_MIX = "color-mix(in srgb, var(--text) 65%, var(--bg))"
 LAYOUTS = ("tiles", "list", "large")
 LAYOUT_ALIASES = {"grid": "tiles"}  # the kiosk's [theme] said `grid` before the server's names
 DEFAULT_LAYOUT = "tiles"
@@ -33,7 +36,7 @@ DEFAULT_LAYOUT = "tiles"
 
 @dataclass(frozen=True)
 class Look:
-    colors: dict[str, str]  # [theme] key -> a checked colour, every key of DEFAULTS
+    colors: dict[str, str]  # [theme] key -> a checked colour (or MUTED_MIX), every key of DEFAULTS
     layout: str  # one of LAYOUTS
     logo_sha: str | None = None  # the server theme's logo (an image in the cache)
     logo_file: Path | None = None  # the kiosk's own logo file ([theme] logo)
@@ -72,6 +75,7 @@ def resolve(server_theme, local: dict, base: Path) -> Look:
     given = server_theme.get("colors") if isinstance(server_theme.get("colors"), dict) else {}
     for name, key in SERVER_COLORS.items():
         colors[key] = color(given.get(name)) or DEFAULTS[key]
+    colors["muted"] = color(local.get("muted")) or MUTED_MIX
     ref = image_ref(server_theme.get("logo"))
     return Look(colors=colors, layout=layout_of(server_theme.get("layout")), logo_sha=ref[0] if ref else None,
                 source="server")

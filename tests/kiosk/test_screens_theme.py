@@ -137,8 +137,8 @@ def test_colours_are_checked_again_on_the_kiosk_and_a_bad_one_falls_back(kiosk, 
                     "logo": {"url": "/screens/img/x", "sha256": "../../kiosk.toml"}}
     kiosk.store.config_save(doc, etag)
     css = kiosk.screens().get("/theme.css").text
-    assert css == (":root { --primary: #0b5cad; --accent: #ffc83d; --bg: #f3f5f8; --text: #abc; --muted: #5b6470; "
-                   "--button-text: #11223344; }\n")
+    assert css == (":root { --primary: #0b5cad; --accent: #ffc83d; --bg: #f3f5f8; --text: #abc; "
+                   "--muted: color-mix(in srgb, var(--text) 65%, var(--bg)); --button-text: #11223344; }\n")
     assert "<img class='logo'" not in kiosk.screens().get("/").text
 
 
