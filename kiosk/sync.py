@@ -31,7 +31,7 @@ def config_refresh(*, store: Store, client, link, images: ImageCache | None = No
     if response.status_code == 304 and cached is not None:
         link.ok()
         store.server_last_txn_seen(cached.get("last_txn"))
-        (images or image_cache(store)).sync(cached, client, link)
+        _images_sync(store, cached, client, link, images)
         return True
     if response.status_code != 200:
         if response.status_code >= 500:
@@ -44,8 +44,17 @@ def config_refresh(*, store: Store, client, link, images: ImageCache | None = No
     counter = store.server_last_txn_seen(doc.get("last_txn"))
     log.info("config %s loaded; server last_txn %s, our counter %d", doc.get("config_version"),
              doc.get("last_txn"), counter)
-    (images or image_cache(store)).sync(doc, client, link)
+    _images_sync(store, doc, client, link, images)
     return True
+
+
+def _images_sync(store: Store, doc: dict, client, link, images: ImageCache | None) -> None:
+    """The config is read and its last_txn taken whatever happens here: a failing image cache (a full
+    disk, a directory it may not write) costs the screens their pictures, never the config."""
+    try:
+        (images or image_cache(store)).sync(doc, client, link)
+    except Exception:  # noqa: BLE001 - logged with its traceback; the screens go on without the images
+        log.exception("images: not synchronised")
 
 
 def heartbeat_doc(flow, updater=None) -> dict:
@@ -143,7 +152,7 @@ class Heartbeat:
                 or not self.flow.store.confirmed:
             config_refresh(store=self.flow.store, client=self.client, link=self.link, images=self.images)
         else:  # images a former round could not fetch are tried again (all cached: no request)
-            self.images.sync(cached, self.client, self.link)
+            _images_sync(self.flow.store, cached, self.client, self.link, self.images)
         self.commands.run(answer.get("commands") or [])
         return True
 

@@ -295,3 +295,18 @@ def test_the_idle_ad_fills_the_screen_after_a_minute_without_a_touch_and_a_touch
     assert "page-home" in page and "Выберите услугу</h1>" in page
     kiosk.clock.advance(IDLE_AD_SECONDS - 5)
     assert "page-home" in screens.get("/").text
+
+
+def test_an_image_cache_that_cannot_be_written_costs_the_pictures_never_the_config(kiosk, terminal, demo, caplog):
+    from providers.models import Provider
+
+    theme_on(terminal, demo, logo=png("#e11d48"))
+    Provider.objects.filter(code="mts").update(max_amount="7000.00")
+    if kiosk.images.exists():
+        kiosk.images.rmdir()  # empty: nothing was cached at boot
+    kiosk.images.write_text("a file where the directory should be")
+    with caplog.at_level(logging.ERROR, logger="kiosk.sync"):
+        assert kiosk.refresh()
+    assert "images: not synchronised" in caplog.text
+    assert kiosk.flow.provider_by_code("mts")["limits"]["max"] == "7000.00"
+    assert "<img class='logo'" not in kiosk.screens().get("/").text
