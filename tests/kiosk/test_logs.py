@@ -30,6 +30,7 @@ SECRETS = {
     "key loaded: MC4CAQAwBQYDK2VwBCIEIGx3bVtU4wQ7p1Gf8yZ2kXnYcR5aLsDeFhJiKmNoPqRs": "MC4CAQAwBQYDK2VwBCIEIGx3",
     "api_key='sk_live_51Hx' retried": "sk_live_51Hx",
     "secret: s3cr3t-v4lue": "s3cr3t-v4lue",
+    "sig=Q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJ==": "Q83vEjRWeJq83vEjRWeJ",
 }
 PEM = ("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIGx3bVtU4wQ7p1Gf8yZ2kXnYcR5aLsDeFhJiKmNoPqRs\n"
        "-----END PRIVATE KEY-----")
@@ -43,6 +44,8 @@ KEPT = [
     "ping the printer; spinning up; shipping",
     "heartbeat: server not reached: [Errno 111] Connection refused",
     "pin-hash tool ok",
+    "order 1234-5678-9012-3456 and phone 8 916 123-45-67",
+    "/opt/kit-kiosk/releases/1.5.0/kiosk/devices/ccnet_frames_and_escpos_printer_codepages.py",
 ]
 
 
