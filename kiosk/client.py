@@ -138,6 +138,10 @@ class KioskClient:
         """A closed encashment {id, opened_at, closed_at, notes, total, txns}; the same id again is safe."""
         return self.call("POST", "/encashments", encashment, **kw)
 
+    def post_logs(self, bundle: dict, **kw) -> httpx.Response:
+        """A log bundle {id, command?, truncated?, log: base64 of gzip}; the same id again is safe."""
+        return self.call("POST", "/logs", bundle, **kw)
+
     def openapi(self) -> httpx.Response:
         return self.request("GET", "/openapi.json", sign=False)
 

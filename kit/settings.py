@@ -226,6 +226,10 @@ KIT_OFFLINE_MINUTES = env.float("KIT_OFFLINE_MINUTES", default=10.0)
 KIT_HEARTBEAT_KEEP_DAYS = env.float("KIT_HEARTBEAT_KEEP_DAYS", default=7.0)
 # A remote command the kiosk has not acknowledged within this many hours expires (no longer delivered).
 KIT_COMMAND_EXPIRY_HOURS = env.float("KIT_COMMAND_EXPIRY_HOURS", default=24.0)
+# Kiosk log bundles (POST /api/terminal/v1/logs, the `collect_logs` command): at most this many bytes of
+# text once decompressed (bigger: 413 `too_large`), and the newest this many bundles kept per terminal.
+KIT_TERMINAL_LOGS_MAX_BYTES = env.int("KIT_TERMINAL_LOGS_MAX_BYTES", default=4 * 1024 * 1024)
+KIT_TERMINAL_LOGS_KEEP = env.int("KIT_TERMINAL_LOGS_KEEP", default=10)
 # Exports of at most this many rows are built at once in the request; larger XLSX go to a worker.
 KIT_EXPORT_INLINE_ROWS = env.int("KIT_EXPORT_INLINE_ROWS", default=10000)
 # Dealer money: how often accrued rewards are credited (seconds).

@@ -7,6 +7,7 @@ moments. After each, the books must agree: every payment on the server exactly o
 store holding exactly the money the validator stacked.
 """
 
+import gzip
 import hashlib
 import json
 import random
@@ -169,6 +170,15 @@ def test_encashment_and_remote_commands(platform, devices, kiosk):
     kiosk.http = httpx.Client(base_url=f"http://127.0.0.1:{new_port}", timeout=10)
     assert kiosk.store_rows("SELECT count(*) FROM commands WHERE id = ?", pk)[0][0] == 1
     assert b"restarting on a remote command" in (kiosk.dir / "kiosk.log").read_bytes()
+
+    # collect_logs: the program's own log file (data/logs/kiosk.log, the restart in it) reaches the server.
+    pk = queue_command(platform, "collect_logs")
+    wait_for(lambda: command_state(platform, pk)[0] == "done", 20, "collect_logs to be acknowledged")
+    assert command_state(platform, pk)[1].startswith("sent ")
+    [(data, size)] = platform.query("SELECT gzip, size FROM terminals_terminallog WHERE command_id = %s", pk)
+    text = gzip.decompress(bytes(data)).decode()
+    assert len(text.encode()) == size and "restarting on a remote command" in text
+    assert text.index(", terminal 1001, store ") < text.index("restarting on a remote command")  # oldest first
     txn = pay(kiosk, devices, "9161112229", 100)
     assert txn == str(int(txns[-1]) + 1)  # the counter and the store went on where they were
     check_books(platform, devices, kiosk)
