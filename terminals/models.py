@@ -120,6 +120,20 @@ class Heartbeat(models.Model):
         return f"{self.terminal_id} @ {self.reported_at:%Y-%m-%d %H:%M:%S}"
 
 
+# What each TerminalAudit action is called on the pages (the row keeps the code).
+AUDIT_ACTIONS = {
+    "create": _("terminal created"),
+    "block": _("blocked"),
+    "unblock": _("unblocked"),
+    "providers": _("services changed"),
+    "enrollment_code": _("enrollment code issued"),
+    "command": _("command queued"),
+    "encashment_counted": _("bank count entered"),
+    "log_downloaded": _("log downloaded"),
+    "theme": _("theme assigned"),
+}
+
+
 class TerminalAudit(models.Model):
     """Append-only: every action a person took on a terminal (block, unblock, codes, providers)."""
 
@@ -136,6 +150,11 @@ class TerminalAudit(models.Model):
 
     def __str__(self):
         return f"{self.terminal_id} {self.action}"
+
+    @property
+    def action_text(self) -> str:
+        """The action in words; an action without a name shows its code."""
+        return str(AUDIT_ACTIONS.get(self.action, self.action))
 
 
 # Russian banknotes in circulation (the 5- and 10-ruble notes are legal tender again).
