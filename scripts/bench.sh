@@ -144,8 +144,10 @@ cat var/bench/api.txt
 # The same requests in one process, one after another: CPU per request moves far less with the
 # machine's load than throughput does (bench/inprocess.py).
 echo "   in one process (CPU per request, no HTTP server, no load generator):"
-PLAIN_CPU=$($PY -m bench.inprocess plain 3000 | tee /dev/stderr | sed -n 's/.*CPU \([0-9.]*\) ms.*/\1/p')
-SIGNED_CPU=$($PY -m bench.inprocess signed 2000 | tee /dev/stderr | sed -n 's/.*CPU \([0-9.]*\) ms.*/\1/p')
+PLAIN_OUT=$($PY -m bench.inprocess plain 3000); echo "   $PLAIN_OUT"
+SIGNED_OUT=$($PY -m bench.inprocess signed 2000); echo "   $SIGNED_OUT"
+PLAIN_CPU=$(echo "$PLAIN_OUT" | sed -n 's/.*CPU \([0-9.]*\) ms.*/\1/p')
+SIGNED_CPU=$(echo "$SIGNED_OUT" | sed -n 's/.*CPU \([0-9.]*\) ms.*/\1/p')
 echo "$PLAIN_CPU $SIGNED_CPU" | awk '{printf "   CPU ratio bare/accept %.2f (the throughput ratio if the server process were all the cost)\n", $1 / $2}'
 fi
 
