@@ -6,8 +6,14 @@ running yet and writes their ids; then, with the CyberPlat simulator served with
 latency and the Celery workers started (scripts/bench.sh does both), `--wait FILE` waits
 until every one is final and reports the rate: payments finished over the span from the
 first attempt to the last answer. Each submission is a check and a pay.
+`--profile N` (scripts/bench.sh with BENCH_SUBMIT_PROFILE=N, the simulator at no added
+latency): the engine's own CPU per submission without Celery, in this one thread: N
+payments accepted, then submitted one after another, each step timed with the process's CPU
+clock (reserve, check, pay, record) and the whole run under cProfile; the top functions
+are printed and the stats kept in var/bench/submit.prof (python -m pstats).
 Usage: python -m bench.submit --count 600 --accept var/bench/ids.json
        python -m bench.submit --wait var/bench/ids.json --timeout 180
+       python -m bench.submit --profile 300
 """
 
 import argparse
@@ -86,17 +92,79 @@ def wait(ids: list[int], timeout: float) -> None:
                       "statuses": statuses}))
 
 
+def profile(count: int, out: Path) -> None:
+    import cProfile
+    import pstats
+
+    from payments.services import submit as engine
+
+    steps = {"reserve": 0.0, "check": 0.0, "pay": 0.0, "record": 0.0}
+
+    def timed(name, fn):
+        def run(*args, **kwargs):
+            t0 = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                steps[name] += time.process_time() - t0
+        return run
+
+    ids, _ = accept(count)
+    warm = ids[:20]  # imports, the first connections, the caches: not what a busy worker pays
+    for pk in warm:
+        engine.payment_submit(payment_id=pk)
+    real = (engine._reserve, engine._record, engine.outcomes.call_safely)
+
+    def call_safely(fn, order, *, on_error):
+        return timed(fn.__name__, real[2])(fn, order, on_error=on_error)
+
+    engine._reserve, engine._record = timed("reserve", real[0]), timed("record", real[1])
+    engine.outcomes.call_safely = call_safely
+    rest = ids[len(warm):]
+    plain, profiled = rest[: len(rest) // 2], rest[len(rest) // 2:]
+    # First half without the profiler (its CPU per submission is the figure), then the
+    # second half under cProfile with a CPU clock, so waits on PostgreSQL and the simulator
+    # do not count as time spent in a function.
+    prof = cProfile.Profile(time.process_time)
+    try:
+        t0 = time.process_time()
+        for pk in plain:
+            engine.payment_submit(payment_id=pk)
+        cpu = time.process_time() - t0
+        per_step = {k: 1000 * v / len(plain) for k, v in steps.items()}
+        prof.enable()
+        for pk in profiled:
+            engine.payment_submit(payment_id=pk)
+        prof.disable()
+    finally:
+        engine._reserve, engine._record, engine.outcomes.call_safely = real
+    statuses: dict[str, int] = {}
+    for status in Payment.objects.filter(pk__in=rest).values_list("status", flat=True):
+        statuses[status] = statuses.get(status, 0) + 1
+    n = len(plain)
+    print(f"  in-process     : {1000 * cpu / n:.2f} ms CPU per submission over {n} ({len(rest)} submitted: {statuses})")
+    print("  steps (ms CPU each): " + "   ".join(f"{k} {v:.2f}" for k, v in per_step.items()))
+    prof.dump_stats(str(out))
+    stats = pstats.Stats(prof)
+    stats.sort_stats("tottime").print_stats(35)
+    stats.sort_stats("cumulative").print_stats(60)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=600)
     ap.add_argument("--accept", type=Path, help="accept --count payments, write their ids here")
     ap.add_argument("--wait", type=Path, help="wait for the payments whose ids are here")
     ap.add_argument("--timeout", type=float, default=180.0)
+    ap.add_argument("--profile", type=int, help="submit this many payments in this thread under cProfile")
+    ap.add_argument("--profile-out", type=Path, default=Path("var/bench/submit.prof"))
     args = ap.parse_args()
     if args.accept:
         ids, seconds = accept(min(args.count, 20000))
         args.accept.write_text(json.dumps(ids))
         print(f"  accepted {len(ids)} payments in {seconds:.1f} s (queued for the workers)")
+    elif args.profile:
+        profile(args.profile, args.profile_out)
     elif args.wait:
         wait(json.loads(args.wait.read_text()), args.timeout)
     else:

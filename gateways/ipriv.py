@@ -31,11 +31,12 @@ import re
 import struct
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from .keys import parsed_once
 
 CRLF = b"\r\n"
 ENGINE = 1
@@ -284,7 +285,7 @@ def _block(text: bytes, pos: int, opening: bytes, closing: bytes, size: int) -> 
 
 
 # --- signing and verification ----------------------------------------------------------
-@lru_cache(maxsize=32)
+@parsed_once(maxsize=32)  # parsing ~27 ms, signing ~0.3 ms: once per key per process (keys.py)
 def _private(pem: str, password: str) -> rsa.RSAPrivateKey:
     try:
         # The gateway's secret doubles as the passphrase, only for a key that is encrypted.
@@ -297,7 +298,7 @@ def _private(pem: str, password: str) -> rsa.RSAPrivateKey:
     return key
 
 
-@lru_cache(maxsize=32)
+@parsed_once(maxsize=32)
 def _public(pem: str) -> rsa.RSAPublicKey:
     try:
         key = serialization.load_pem_public_key(pem.encode())

@@ -15,6 +15,8 @@
 #        BENCH_RATE, BENCH_RATE_SECONDS, BENCH_SUBMIT_COUNT,
 #        BENCH_CELERY_CONCURRENCY, BENCH_CELERY_PROCS, BENCH_PREFETCH (default 1, as the gateway
 #        queue runs in production), BENCH_SIM_WORKERS, BENCH_DB_POOL, BENCH_SKIP_API=1, BENCH_SKIP_SUBMIT=1,
+#        BENCH_SUBMIT_PROFILE=N (the engine's CPU per submission in one thread under cProfile, then stop),
+#        BENCH_PYSPY_SECONDS (py-spy a worker process during (c), when py-spy is installed),
 #        BENCH_CABINET=1 (+ BENCH_CABINET_PAYMENTS, BENCH_CABINET_ONLY=1),
 #        BENCH_NUMBERING_RANGES (default 500000), BENCH_SKIP_NUMBERING=1, BENCH_NUMBERING_ONLY=1.
 #        BENCH_SUPPORT=0 to skip the support console part (+ BENCH_SUPPORT_PAYMENTS, BENCH_SUPPORT_REQUESTS,
@@ -171,6 +173,17 @@ echo "== (c) submissions through Celery ($CELERY_PROCS processes, $CELERY_CONCUR
 # give theirs back to the process's pool), so a small pool per process keeps both sides well
 # under PostgreSQL's default 100 connections, and nobody pays a connection set-up per request.
 export DB_POOL_MAX_SIZE="${BENCH_DB_POOL:-6}"
+if [ -n "${BENCH_SUBMIT_PROFILE:-}" ]; then
+  # The engine's own CPU per submission, in one thread without Celery, under cProfile, against
+  # the simulator at no added latency (bench/submit.py --profile); then stop.
+  echo "   in-process profile of $BENCH_SUBMIT_PROFILE submissions (simulator at +0 ms)"
+  DJANGO_SETTINGS_MODULE=kit.settings $PY -c 'import django; django.setup(); from gateways.simulators.models import SimulatorState as S; S.objects.update(latency_ms=0)'
+  .venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$SIM_PORT" -k gthread --workers 1 --threads 4 --timeout 60 \
+    --log-level warning & PIDS+=($!)
+  wait_up "$SIM_PORT"
+  $PY -m bench.submit --profile "$BENCH_SUBMIT_PROFILE" | tee var/bench/submit-profile.txt | head -${BENCH_PROFILE_LINES:-200}
+  exit 0
+fi
 .venv/bin/gunicorn kit.wsgi -b "127.0.0.1:$SIM_PORT" -k gthread --workers "$SIM_WORKERS" --threads "$(( CELERY_CONCURRENCY / SIM_WORKERS + 4 ))" \
   --timeout 60 --log-level warning & PIDS+=($!)
 wait_up "$SIM_PORT"
@@ -185,12 +198,13 @@ for n in $(seq 1 "$CELERY_PROCS"); do
     --concurrency "$(( CELERY_CONCURRENCY / CELERY_PROCS ))" --prefetch-multiplier ${BENCH_PREFETCH:-1} -l warning \
     >"var/bench/worker$n.log" 2>&1 & PIDS+=($!); WORKER_PIDS+=($!)
 done
-worker_cpu() {  # the workers' user + system CPU seconds so far (thread pools: no child processes)
-  local ticks=0
+worker_cpu() {  # the workers' user and system CPU seconds so far (thread pools: no child processes)
+  local user=0 sys=0
   for pid in "${WORKER_PIDS[@]}"; do
-    ticks=$(( ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0) ))
+    read -r u s < <(awk '{print $14, $15}' "/proc/$pid/stat" 2>/dev/null || echo 0 0)
+    user=$(( user + u )); sys=$(( sys + s ))
   done
-  echo "$ticks $(getconf CLK_TCK)" | awk '{printf "%.3f", $1 / $2}'
+  echo "$user $sys $(getconf CLK_TCK)" | awk '{printf "%.3f %.3f", $1 / $3, $2 / $3}'
 }
 $PY -m bench.submit --count "$SUBMIT_COUNT" --accept var/bench/submit-ids.json
 for _ in $(seq 1 60); do
@@ -200,7 +214,13 @@ for _ in $(seq 1 60); do
 done
 CPU0=$(worker_cpu)
 .venv/bin/celery -A kit control add_consumer gateway >/dev/null
+# Opt-in: a py-spy profile of the first worker process while it submits (pip install py-spy;
+# not a dependency): var/bench/worker1.pyspy.txt, collapsed stacks, one line per stack.
+if [ -n "${BENCH_PYSPY_SECONDS:-}" ]; then
+  .venv/bin/py-spy record --pid "${WORKER_PIDS[0]}" --format raw --rate ${BENCH_PYSPY_RATE:-50} --gil --nonblocking \
+    --duration "$BENCH_PYSPY_SECONDS" --output var/bench/worker1.pyspy.txt >var/bench/pyspy.log 2>&1 & PIDS+=($!)
+fi
 $PY -m bench.submit --wait var/bench/submit-ids.json --timeout 180
 CPU1=$(worker_cpu)
-echo "$CPU0 $CPU1 $SUBMIT_COUNT" | awk '{printf "  worker CPU     : %.1f s for %d payments = %.2f ms per submission (target <= 6.5 ms)\n", $2 - $1, $3, 1000 * ($2 - $1) / $3}'
+echo "$CPU0 $CPU1 $SUBMIT_COUNT" | awk '{u = $3 - $1; s = $4 - $2; printf "  worker CPU     : %.1f s for %d payments = %.2f ms per submission (user %.2f, system %.2f) (target <= 6.5 ms)\n", u + s, $5, 1000 * (u + s) / $5, 1000 * u / $5, 1000 * s / $5}'
 echo "   load after : $(uptime | sed 's/.*load average/load average/')"

@@ -58,11 +58,13 @@ def _inprocess_gateways():
 def _clear_cache():
     from django.core.cache import cache
 
+    from gateways.router import routes_invalidate
     from terminals.selectors import config_versions_forget, terminal_auth_forget
 
     cache.clear()
     config_versions_forget()
     terminal_auth_forget()
+    routes_invalidate()
     yield
 
 

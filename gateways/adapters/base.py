@@ -131,7 +131,7 @@ class Adapter:
         started = time.monotonic()
         shown = self.mask(log_request if log_request is not None else content.decode("utf-8", "replace"))
         try:
-            response = self.client.request(method, url, content=content or None, headers=headers,
+            response = self.client.request(method, http.url(url), content=content or None, headers=headers,
                                            params=params, auth=auth, timeout=self.timeout(read_timeout))
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol) as exc:
             ex = Exchange(op, url, shown, None, f"not sent: {type(exc).__name__}: {exc}", _ms(started))

@@ -18,9 +18,10 @@ import time
 import httpx
 from django.conf import settings
 
+from gateways import http
+
 SIM_PATH = re.compile(r"^/sim/(?P<code>[a-z0-9_-]+)/")
 DELAY_HEADER = "X-Sim-Delay"  # seconds the simulator would have slept before replying
-USER_AGENT = "KIT/0.1"
 
 _down_seen: dict[str, tuple[float, bool]] = {}  # simulator code -> (monotonic time read, down)
 
@@ -55,7 +56,7 @@ class SwitchedTransport(httpx.BaseTransport):
     """The network, except that a simulator switched down refuses the connection."""
 
     def __init__(self, inner: httpx.BaseTransport | None = None):
-        self.inner = inner or httpx.HTTPTransport(retries=0)
+        self.inner = inner or http.Transport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         _refuse_if_down(request)
@@ -104,7 +105,7 @@ class InProcessTransport(httpx.BaseTransport):
 
 def inprocess_client() -> httpx.Client:
     """A client whose requests this process's simulators answer (tests)."""
-    return httpx.Client(transport=InProcessTransport(), follow_redirects=False, headers={"User-Agent": USER_AGENT})
+    return http.new_client(InProcessTransport())
 
 
 _local = threading.local()
@@ -114,8 +115,7 @@ def switched_client() -> httpx.Client:
     """The demo's pooled client per thread: the network with the simulators' down switch."""
     c = getattr(_local, "client", None)
     if c is None:
-        c = httpx.Client(transport=SwitchedTransport(), follow_redirects=False, headers={"User-Agent": USER_AGENT})
-        _local.client = c
+        c = _local.client = http.new_client(SwitchedTransport())
     return c
 
 

@@ -14,13 +14,14 @@ import secrets
 import time
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError
 from django.utils import timezone
 
 from dealers.models import LedgerEntry
 from dealers.services import ledger_post, reward_accrue_for_payment
 from gateways.adapters.base import Order, Outcome, Result
 from gateways.models import Route
+from kit import rows
 
 from ..models import Attempt, Payment, Status
 from .transition import payment_transition
@@ -38,14 +39,14 @@ def new_attempt_id() -> str:
 
 
 def attempt_create(*, payment: Payment, route: Route) -> Attempt:
-    """A fresh attempt row with a unique attempt id (a clash retries in a savepoint)."""
+    """A fresh attempt row with a unique attempt id: a clash writes nothing (ON CONFLICT DO NOTHING,
+    no savepoint needed) and draws again."""
     for _ in range(10):
-        try:
-            with transaction.atomic():
-                return Attempt.objects.create(payment=payment, gateway=route.gateway, attempt_id=new_attempt_id(),
-                                              remote_id=route.remote_id, round=payment.round)
-        except IntegrityError:
-            continue
+        attempt = rows.insert(Attempt, {"payment": payment, "gateway": route.gateway, "attempt_id": new_attempt_id(),
+                                        "remote_id": route.remote_id, "round": payment.round},
+                              on_conflict="attempt_id")
+        if attempt is not None:
+            return attempt
     raise RuntimeError("could not draw a unique attempt id")
 
 
@@ -70,8 +71,11 @@ def attempt_fill(attempt: Attempt, result: Result, *, close: bool, extra_ms: int
     if close:
         attempt.state = CLOSED
         attempt.finished_at = timezone.now()
-    attempt.save(update_fields=["outcome", "result_code", "message", "upstream_id", "exchange", "duration_ms",
-                                "state", "finished_at", "polls"])
+    if rows.update(Attempt, attempt.pk, {name: getattr(attempt, name) for name in _FILLED}) != 1:
+        raise DatabaseError(f"attempt {attempt.pk} is gone")  # as save(update_fields=...) would say
+
+
+_FILLED = ("outcome", "result_code", "message", "upstream_id", "exchange", "duration_ms", "state", "finished_at", "polls")
 
 
 def attempt_history(payment: Payment) -> list[tuple[int, str, str]]:

@@ -67,13 +67,13 @@ def route_next(payment: Payment, *, actor: str, history: list | None = None, lea
     declined = declined_gateways(payment, history)
     exclude = declined | exhausted_gateways(payment, history)
     if leaving is None:
-        current = payment.gateway if payment.gateway_id and payment.gateway_id not in declined else None
-        if current is not None and current.is_active and breaker_allows(current):
-            route = route_for_gateway(provider=payment.provider, dealer=payment.dealer, gateway_id=current.pk)
-            if route is not None:
-                return route
+        current = payment.gateway_id if payment.gateway_id and payment.gateway_id not in declined else None
         if current is not None:
-            exclude.add(current.pk)
+            # The route brings the gateway with its breaker row read now (gateways/router.py).
+            route = route_for_gateway(provider=payment.provider, dealer=payment.dealer, gateway_id=current)
+            if route is not None and route.gateway.is_active and breaker_allows(route.gateway):
+                return route
+            exclude.add(current)
     else:
         exclude.add(leaving)
     choice = route_choose(provider=payment.provider, dealer=payment.dealer, exclude=exclude,

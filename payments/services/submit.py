@@ -15,6 +15,7 @@ final, and returns quietly.
 
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import timedelta
 
@@ -24,12 +25,14 @@ from django.utils import timezone
 
 from gateways.adapters.base import Adapter, Order, Outcome, Result, not_registered
 from gateways.breaker import breaker_record
+from gateways.models import Gateway, GatewayHealth
 from gateways.services import adapter_for
+from kit import rows
 from kit.db import db_release
 from providers import selectors as catalogue
 
 from ..errors import Reason
-from ..locks import lock_payment
+from ..locks import lock_payment_lean
 from ..models import Attempt, Payment, Status
 from . import outcomes, routing
 from .record import apply_result
@@ -43,17 +46,17 @@ def payment_submit(*, payment_id: int, actor: str = "worker") -> Payment | None:
     reserved = _reserve(payment_id, actor=actor)
     if reserved is None:
         return None
-    attempt_pk, adapter, order = reserved
+    attempt_pk, gateway, adapter, order = reserved
     db_release()  # no connection held while the gateway answers
     check, pay = _call(adapter, order)
-    return _record(payment_id, attempt_pk, check, pay, actor=actor)
+    return _record(payment_id, attempt_pk, gateway, check, pay, actor=actor)
 
 
-def _reserve(payment_id: int, *, actor: str) -> tuple[int, Adapter, Order] | None:
+def _reserve(payment_id: int, *, actor: str) -> tuple[int, Gateway, Adapter, Order] | None:
     now = timezone.now()
     with transaction.atomic():
         try:
-            payment = lock_payment(payment_id)
+            payment = lock_payment_lean(payment_id)
         except Payment.DoesNotExist:
             return None
         if payment.status not in (Status.ACCEPTED, Status.PROCESSING):
@@ -90,7 +93,7 @@ def _reserve(payment_id: int, *, actor: str) -> tuple[int, Adapter, Order] | Non
             Payment.objects.filter(pk=payment.pk).update(reason="", **changes)
         order = outcomes.order_for(payment, attempt)
         gateway = route.gateway
-    return attempt.pk, adapter_for(gateway), order
+    return attempt.pk, gateway, adapter_for(gateway), order
 
 
 def _call(adapter: Adapter, order: Order) -> tuple[Result, Result | None]:
@@ -101,16 +104,40 @@ def _call(adapter: Adapter, order: Order) -> tuple[Result, Result | None]:
     return check, outcomes.call_safely(adapter.pay, order, on_error=Outcome.UNKNOWN)
 
 
-def _record(payment_id: int, attempt_pk: int, check: Result, pay: Result | None, *, actor: str) -> Payment | None:
+def _record(payment_id: int, attempt_pk: int, gateway: Gateway, check: Result, pay: Result | None, *,
+            actor: str) -> Payment | None:
     result, step = (pay, "pay") if pay is not None else (check, "check")
     merged = Result(result.outcome, result.code, result.message, result.upstream_id, result.reroutable,
                     check.exchanges + (pay.exchanges if pay is not None else ()), result.extra)
     with transaction.atomic():
-        payment = lock_payment(payment_id, joined=False)
-        attempt = (Attempt.objects.select_for_update(of=("self",))
-                   .select_related("gateway", "gateway__health").get(pk=attempt_pk))
+        payment = lock_payment_lean(payment_id)  # the dealer's path comes along: the reward shares read it
+        attempt = _attempt_locked(attempt_pk, gateway)
         if attempt.state != Attempt.State.OPEN:
             return payment  # already resolved by a poll (this worker was slower than its lease)
         breaker_record(attempt.gateway, result)
         apply_result(payment, attempt, merged, step=step, actor=actor)
     return payment
+
+
+_ATTEMPT_SQL: list[str] = []
+
+
+def _attempt_locked(attempt_pk: int, gateway: Gateway) -> Attempt:
+    """The attempt, locked, with the gateway reserve sent it to and that gateway's breaker row as of
+    now (one statement, built once: kit/rows.py), which breaker_record reads."""
+    if not _ATTEMPT_SQL:
+        a, h = rows.shape(Attempt), rows.shape(GatewayHealth)
+        _ATTEMPT_SQL.append(
+            f"SELECT {a.columns('a')}, {h.columns('h')} FROM {a.table} a "  # noqa: S608 - names from the models
+            f"LEFT JOIN {h.table} h ON h.{h.by_name['gateway_id'].column} = a.{a.by_name['gateway_id'].column} "
+            f"WHERE a.{a.pk_column} = %s" + rows.lock_clause(of="a"))
+    found = rows.fetch(Attempt, _ATTEMPT_SQL[0], [attempt_pk])
+    if not found:
+        raise Attempt.DoesNotExist(f"attempt {attempt_pk}")
+    attempt, health = found[0]
+    if attempt.gateway_id != gateway.pk:  # pragma: no cover - reserve created it with this gateway
+        raise RuntimeError(f"attempt {attempt_pk} is not at gateway {gateway.pk}")
+    gateway = copy.copy(gateway)
+    Gateway.health.related.set_cached_value(gateway, rows.build(GatewayHealth, health) if health[0] else None)
+    Attempt.gateway.field.set_cached_value(attempt, gateway)
+    return attempt

@@ -54,6 +54,35 @@ def test_a_parsed_key_is_reused_for_the_same_pem():
     assert not gw_keys.rsa_verify(public, signature, b"other body")
 
 
+@pytest.mark.parametrize("load", ["keys", "ipriv"])
+def test_threads_that_miss_a_key_together_parse_it_once(monkeypatch, load):
+    import threading
+    import time
+
+    from gateways import ipriv
+
+    private, _ = gw_keys.rsa_generate()
+    fn = gw_keys.load_private if load == "keys" else (lambda pem: ipriv._private(pem, ""))
+    (gw_keys.load_private if load == "keys" else ipriv._private).cache_clear()
+    parses = []
+    real = gw_keys.serialization.load_pem_private_key
+
+    def slow(*args, **kwargs):
+        parses.append(1)
+        time.sleep(0.05)  # the ~27 ms of a real parse, for the other threads to arrive meanwhile
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gw_keys.serialization, "load_pem_private_key", slow)
+    monkeypatch.setattr(ipriv.serialization, "load_pem_private_key", slow)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(fn(private))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(parses) == 1 and len(got) == 8 and all(k is got[0] for k in got)
+
+
 @pytest.mark.django_db
 def test_without_a_pool_the_connection_is_kept():
     assert not pooled()
