@@ -8,6 +8,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kit.admin_utils import ReadOnlyAdmin
+
 from .commands import CommandError, command_args, command_queue
 from .logs import log_text
 from .models import (
@@ -183,7 +185,7 @@ class TerminalCommandAdmin(admin.ModelAdmin):
 
 
 @admin.register(TerminalLog)
-class TerminalLogAdmin(admin.ModelAdmin):
+class TerminalLogAdmin(ReadOnlyAdmin):
     """Read-only: bundles come from kiosks (POST /logs); the text is shown (its end) and downloadable."""
 
     list_display = ["id", "terminal", "received_at", "size", "lines", "truncated", "command"]
@@ -222,12 +224,3 @@ class TerminalLogAdmin(admin.ModelAdmin):
         lines = log_text(obj).splitlines()[-self.TAIL_LINES:]
         return format_html('<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto">{}</pre>',
                            "\n".join(lines))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
