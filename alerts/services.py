@@ -2,13 +2,14 @@
 
 import logging
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from dealers.services import balance_threshold
 from kit.queue import enqueue_on_commit
 
 from . import detect
@@ -125,21 +126,8 @@ def alerts_offline_sweep(*, now: datetime | None = None) -> int:
     return opened
 
 
-def balance_threshold(dealer) -> Decimal | None:
-    """The dealer's low-balance threshold: its own when the dealer has one, else KIT_ALERT_BALANCE_THRESHOLD."""
-    own = getattr(dealer, "low_balance_threshold", None)
-    if own is not None:
-        return own
-    try:
-        return Decimal(settings.KIT_ALERT_BALANCE_THRESHOLD) if settings.KIT_ALERT_BALANCE_THRESHOLD else None
-    except InvalidOperation:
-        log.error("KIT_ALERT_BALANCE_THRESHOLD=%r is not an amount", settings.KIT_ALERT_BALANCE_THRESHOLD)
-        return None
-
-
-def _balance_low(dealer) -> dict | None:
-    """The alert's detail when the dealer's available balance is below its threshold, else None."""
-    threshold = balance_threshold(dealer)
+def _balance_low(dealer, threshold: Decimal | None) -> dict | None:
+    """The alert's detail when the dealer's available balance is below `threshold`, else None."""
     available = dealer.balance + dealer.credit_limit
     if threshold is None or available >= threshold:
         return None
@@ -149,24 +137,45 @@ def _balance_low(dealer) -> dict | None:
 def balance_alert_check(*, dealer, now: datetime | None = None) -> Alert | None:
     """Open `balance_low` when the dealer's available balance is below its threshold, close it when not.
 
-    Call it after a ledger change (the balance sweep also does); one opening per crossing.
+    The threshold is the dealer's own (`dealers.BalanceAlert`, set in the cabinet; 0 is off), else
+    KIT_ALERT_BALANCE_THRESHOLD (dealers.services.balance_threshold). One opening per crossing.
     """
-    detail = _balance_low(dealer)
+    detail = _balance_low(dealer, balance_threshold(dealer))
     if detail is None:
         alert_close(dealer_id=dealer.pk, terminal_id=None, code=Code.BALANCE_LOW, now=now)
         return None
     return alert_open(dealer_id=dealer.pk, terminal_id=None, code=Code.BALANCE_LOW, detail=detail, now=now)
 
 
-def alerts_balance_sweep(*, now: datetime | None = None) -> int:
-    """balance_alert_check for every active dealer, writing only where the state changes."""
+def balance_alerts_recheck(dealer_ids) -> None:
+    """balance_alert_check for these dealers, read afresh: run after a person's top-up, transfer or
+    threshold change commits (alerts/apps.py). Never raises: the money is already recorded, and the
+    sweep checks again within KIT_BALANCE_ALERT_SECONDS.
+    """
     from dealers.models import Dealer
+
+    try:
+        for dealer in Dealer.objects.filter(pk__in=list(dealer_ids), is_active=True).order_by("pk"):
+            balance_alert_check(dealer=dealer)
+    except Exception:  # noqa: BLE001 - see above
+        log.exception("low-balance check of dealers %s failed; the sweep checks again", list(dealer_ids))
+
+
+def alerts_balance_sweep(*, now: datetime | None = None) -> int:
+    """balance_alert_check for every active dealer, writing only where the state changes.
+
+    Catches what no person's action re-checks: payment debits (acceptance stays as lean as it
+    is), refunds, rewards and their reversals, a changed KIT_ALERT_BALANCE_THRESHOLD.
+    """
+    from dealers.models import Dealer
+    from dealers.services import balance_thresholds_own, threshold_effective
 
     already = set(Alert.objects.filter(code=Code.BALANCE_LOW, closed_at__isnull=True)
                   .values_list("dealer_id", flat=True))
+    own = balance_thresholds_own()
     opened = 0
-    for dealer in Dealer.objects.filter(is_active=True).iterator():
-        detail = _balance_low(dealer)
+    for dealer in Dealer.objects.filter(is_active=True).only("pk", "balance", "credit_limit").iterator():
+        detail = _balance_low(dealer, threshold_effective(own.get(dealer.pk)))
         if detail is not None and dealer.pk not in already:
             if alert_open(dealer_id=dealer.pk, terminal_id=None, code=Code.BALANCE_LOW, detail=detail, now=now):
                 opened += 1

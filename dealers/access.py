@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from payments.models import Payment
-from terminals.models import Encashment, Terminal, TerminalCommand
+from terminals.models import Encashment, Terminal, TerminalCommand, TerminalLog
 
 from .models import Dealer, DealerUser, ExportJob, LedgerEntry, TopUpRequest
 
@@ -55,6 +55,14 @@ def access_encashment(dealer: Dealer, pk: int) -> Encashment:
 
 def scope_commands(dealer: Dealer) -> QuerySet[TerminalCommand]:
     return TerminalCommand.objects.filter(terminal__dealer__path__startswith=dealer.path)
+
+
+def scope_logs(dealer: Dealer) -> QuerySet[TerminalLog]:
+    return TerminalLog.objects.filter(terminal__dealer__path__startswith=dealer.path)
+
+
+def access_log(dealer: Dealer, pk: int) -> TerminalLog:
+    return get_object_or_404(scope_logs(dealer).select_related("terminal"), pk=pk)
 
 
 def access_terminals(dealer: Dealer, ids) -> list[Terminal]:

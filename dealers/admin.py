@@ -28,7 +28,6 @@ class DealerUserInline(admin.TabularInline):
 class BalanceAlertInline(admin.StackedInline):
     model = BalanceAlert
     extra = 0
-    readonly_fields = ["alerted_at"]
 
 
 @admin.register(Dealer)

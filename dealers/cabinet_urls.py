@@ -20,6 +20,7 @@ urlpatterns: list = [
     path("terminals/<int:pk>/providers/", terminals.terminal_providers, name="terminal_providers"),
     # Remote commands and encashments (dealers/cabinet/commands.py, encashments.py)
     path("commands/", commands.command_list, name="commands"),
+    path("logs/<int:pk>/", commands.log_download, name="terminal_log"),
     path("encashments/", encashments.encashment_list, name="encashments"),
     path("encashments/<int:pk>/", encashments.encashment_detail, name="encashment"),
     path("encashments/<int:pk>/counted/", encashments.encashment_count, name="encashment_count"),

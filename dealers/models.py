@@ -277,13 +277,12 @@ class TopUpRequest(models.Model):
 
 
 class BalanceAlert(models.Model):
-    """A dealer's low-balance threshold and whether the alert for the current dip was sent."""
+    """A dealer's low-balance threshold (0: off). The alert itself, opened once per crossing and
+    e-mailed, is the alerts app's `balance_low` (alerts/services.py)."""
 
     dealer = models.OneToOneField(Dealer, on_delete=models.CASCADE, primary_key=True, related_name="balance_alert",
                                   verbose_name=_("dealer"))
     threshold = MoneyField(_("alert when the available balance is below"), default=ZERO)
-    # Set when the e-mail for this dip went out; cleared once the balance is back at the threshold.
-    alerted_at = models.DateTimeField(_("alert sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("low-balance alert")

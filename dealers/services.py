@@ -2,7 +2,7 @@
 
 Also the dealer's money around it: rewards per level (accrued with a payment's success,
 credited by the settlement run, reversed with the payment), transfers inside a subtree,
-top-up requests, low-balance alerts, and the cabinet's sub-agents, their rates and users.
+top-up requests, the low-balance threshold, and the cabinet's sub-agents, their rates and users.
 Refusals raise DealerError with a stable `code` and a message for people.
 """
 
@@ -16,12 +16,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kit.money import ZERO, rub
+from kit.money import ZERO, MoneyError, rub
 from kit.rows import insert_ignoring_conflicts as rows_insert_ignoring_conflicts
 
 from .locks import lock_dealers
 from .models import BalanceAlert, Dealer, DealerUser, LedgerEntry, Reward, TopUpRequest, Transfer
-from .signals import topped_up
+from .signals import balance_changed, topped_up
 
 log = logging.getLogger("kit.dealers")
 
@@ -107,6 +107,7 @@ def dealer_topup(*, dealer: Dealer, amount: Decimal, by=None, comment: str = "")
         # Payments held for want of balance may resume: payments owns that rule (and the
         # sweeper picks the dealer up too, should the message be lost).
         topped_up.send(sender=Dealer, dealer_id=dealer.pk)
+        balance_changed.send(sender=Dealer, dealer_ids=[dealer.pk])
     return entry
 
 
@@ -290,6 +291,7 @@ def transfer_make(*, dealer: Dealer, agent_id: int, amount, direction: str, key:
             transfer.save(update_fields=["out_entry", "in_entry"])
             _audit(by, "dealer_transfer", source=source.pk, target=target.pk, amount=amount, transfer=transfer.pk)
             topped_up.send(sender=Dealer, dealer_id=target.pk)
+            balance_changed.send(sender=Dealer, dealer_ids=[source.pk, target.pk])
     except IntegrityError:
         existing = Transfer.objects.filter(key=key).first()
         if existing is None:
@@ -343,6 +345,7 @@ def topup_request_confirm(*, request_id: int, by) -> TopUpRequest:
         req.save(update_fields=["entry", "state", "decided_by", "decided_at"])
         _audit(by, "dealer_topup_confirm", request=req.pk, dealer=req.dealer_id, amount=req.amount)
         topped_up.send(sender=Dealer, dealer_id=req.dealer_id)
+        balance_changed.send(sender=Dealer, dealer_ids=[req.dealer_id])
     return req
 
 
@@ -365,9 +368,11 @@ def topup_request_reject(*, request_id: int, by, reason: str) -> TopUpRequest:
     return req
 
 
-# -- low-balance alerts --------------------------------------------------------------------------
+# -- low-balance threshold -----------------------------------------------------------------------
+# The threshold lives here (BalanceAlert.threshold, set in the cabinet); the alert itself, its
+# opening once per crossing and its e-mail, is the alerts app's `balance_low` (alerts/services.py).
 def balance_alert_set(*, dealer: Dealer, threshold, by=None) -> BalanceAlert:
-    """Set the dealer's threshold (0 turns the alert off); the next check judges against it."""
+    """Set the dealer's threshold (0 turns the alert off); the alert is re-judged once this commits."""
     try:
         threshold = Decimal(str(threshold))
     except ArithmeticError as exc:
@@ -377,53 +382,43 @@ def balance_alert_set(*, dealer: Dealer, threshold, by=None) -> BalanceAlert:
     with transaction.atomic():
         alert, _created = BalanceAlert.objects.update_or_create(dealer=dealer, defaults={"threshold": rub(threshold)})
         _audit(by, "dealer_alert_threshold", dealer=dealer.pk, threshold=threshold)
+        balance_changed.send(sender=Dealer, dealer_ids=[dealer.pk])
     return alert
+
+
+def _default_threshold() -> Decimal | None:
+    raw = settings.KIT_ALERT_BALANCE_THRESHOLD
+    if not raw:
+        return None
+    try:
+        return rub(raw)
+    except MoneyError:
+        log.error("KIT_ALERT_BALANCE_THRESHOLD=%r is not an amount", raw)
+        return None
+
+
+def threshold_effective(own: Decimal | None) -> Decimal | None:
+    """The threshold in force given the dealer's own (None: never set): own, else
+    KIT_ALERT_BALANCE_THRESHOLD; None when there is none or it is 0 (the alert is off)."""
+    threshold = own if own is not None else _default_threshold()
+    return threshold if threshold is not None and threshold > 0 else None
+
+
+def balance_thresholds_own() -> dict[int, Decimal]:
+    """dealer id -> its own threshold, for every dealer that set one (one query, for the sweep)."""
+    return dict(BalanceAlert.objects.values_list("dealer_id", "threshold"))
+
+
+def balance_threshold(dealer: Dealer) -> Decimal | None:
+    """The dealer's threshold in force (see threshold_effective); None: no low-balance alert."""
+    own = BalanceAlert.objects.filter(dealer_id=dealer.pk).values_list("threshold", flat=True).first()
+    return threshold_effective(own)
 
 
 def balance_is_low(dealer: Dealer) -> bool:
     """The cabinet's banner: the available balance is below the dealer's threshold now."""
-    threshold = BalanceAlert.objects.filter(dealer=dealer).values_list("threshold", flat=True).first()
-    return bool(threshold) and dealer.balance + dealer.credit_limit < threshold
-
-
-def _alert_mail(dealer: Dealer, available: Decimal, threshold: Decimal) -> int:
-    from django.core.mail import send_mail
-
-    to = list(DealerUser.objects.filter(dealer=dealer, user__is_active=True).exclude(user__email="")
-              .values_list("user__email", flat=True))
-    if not to:
-        return 0
-    subject = _("KIT: low balance of %(name)s") % {"name": dealer.name}
-    body = _("The available balance of %(name)s is %(available)s RUB, below your threshold of %(threshold)s RUB. "
-             "Payments that do not fit the balance wait until a top-up.") % {
-        "name": dealer.name, "available": available, "threshold": threshold}
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
-
-
-def balance_alerts_check(*, now=None) -> dict:
-    """Send one e-mail per dip below the threshold; re-arm once the balance is back at the threshold.
-
-    The flag is set by compare-and-set before sending (two checkers never both send); a failed
-    send clears it again so the next check retries. No transaction is open while mailing.
-    """
-    now = now or timezone.now()
-    sent = rearmed = 0
-    for alert in BalanceAlert.objects.filter(threshold__gt=0).select_related("dealer"):
-        dealer = alert.dealer
-        available = dealer.balance + dealer.credit_limit
-        if available < alert.threshold and alert.alerted_at is None:
-            if not BalanceAlert.objects.filter(pk=alert.pk, alerted_at__isnull=True).update(alerted_at=now):
-                continue
-            try:
-                _alert_mail(dealer, available, alert.threshold)
-            except Exception:  # noqa: BLE001 - any mail error: retried on the next check
-                log.warning("low-balance mail for dealer %s failed; retried next check", dealer.pk, exc_info=True)
-                BalanceAlert.objects.filter(pk=alert.pk, alerted_at=now).update(alerted_at=None)
-                continue
-            sent += 1
-        elif available >= alert.threshold and alert.alerted_at is not None:
-            rearmed += BalanceAlert.objects.filter(pk=alert.pk, alerted_at=alert.alerted_at).update(alerted_at=None)
-    return {"sent": sent, "rearmed": rearmed}
+    threshold = balance_threshold(dealer)
+    return threshold is not None and dealer.balance + dealer.credit_limit < threshold
 
 
 # -- sub-agents, their rates and users (the cabinet) ---------------------------------------------

@@ -23,9 +23,3 @@ def settle_rewards() -> dict:
 
     return rewards_settle()
 
-
-@shared_task(name="dealers.tasks.check_balance_alerts")
-def check_balance_alerts() -> dict:
-    from .services import balance_alerts_check
-
-    return balance_alerts_check()

@@ -74,6 +74,11 @@ def main(argv=None) -> int:
         print(f"config: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command in ("run", "enroll", "forget-confirmation"):
+        # Also into the rotating file that `collect_logs` sends (not `health`: it runs beside the kiosk).
+        from .logs import log_to_file
+
+        log_to_file(cfg)
     if args.command == "enroll":
         if not args.code:
             print(f"give --code or set {CODE_ENV}", file=sys.stderr)

@@ -138,8 +138,26 @@ class KioskClient:
         """A closed encashment {id, opened_at, closed_at, notes, total, txns}; the same id again is safe."""
         return self.call("POST", "/encashments", encashment, **kw)
 
+    def post_logs(self, bundle: dict, **kw) -> httpx.Response:
+        """A log bundle {id, command?, truncated?, log: base64 of gzip}; the same id again is safe."""
+        return self.call("POST", "/logs", bundle, **kw)
+
     def openapi(self) -> httpx.Response:
         return self.request("GET", "/openapi.json", sign=False)
+
+    def download(self, path: str, *, max_bytes: int) -> tuple[int, bytes | None]:
+        """GET a public file of the server by its path (a screen image, `/screens/img/<sha256>`): unsigned,
+        outside the API prefix. Returns (status, body); the body is None when it would pass `max_bytes`
+        (the rest is not read), empty when the status is not 200."""
+        with self.http.stream("GET", path) as response:
+            if response.status_code != 200:
+                return response.status_code, b""
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    return response.status_code, None
+            return response.status_code, bytes(body)
 
 
 def retry_after(response: httpx.Response) -> float | None:

@@ -47,7 +47,7 @@ class Commands:
                 continue  # ran before; its acknowledgement is on its way
             ran += 1
             try:
-                ok, message = self.execute(kind, args)
+                ok, message = self.execute(kind, args, pk=pk)
             except Exception as exc:  # noqa: BLE001 - the dealer sees why it failed
                 log.exception("command %s (%s) failed", pk, kind)
                 ok, message = False, f"error: {exc}"[:255]
@@ -55,7 +55,7 @@ class Commands:
             self.flow.store.command_result(pk, ok=ok, message=message)
         return ran
 
-    def execute(self, kind: str, args: dict) -> tuple[bool, str]:
+    def execute(self, kind: str, args: dict, *, pk: int | None = None) -> tuple[bool, str]:
         if kind == "refresh_config":
             from .sync import config_refresh
 
@@ -79,5 +79,9 @@ class Commands:
                 return False, "no updater"
             return action(args)  # accepted or refused now; the outcome follows in the heartbeat's `update`
         if kind == "collect_logs":
-            return False, f"{kind} is not supported by this kiosk version"
+            from .logs import send_logs
+
+            # Once, now: offline it fails with the reason (the dealer queues another one).
+            return send_logs(cfg=self.flow.cfg, client=self.client, link=self.link, command=pk,
+                             max_bytes=args.get("max_bytes") if isinstance(args, dict) else None)
         return False, f"unknown command {kind!r}"

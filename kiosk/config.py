@@ -64,6 +64,14 @@ class Config:
     ads: list[dict] = field(default_factory=list)
     update_root: Path = Path("/opt/kit-kiosk")  # releases/<version>/ and the `current` link (docs/kiosk/updates.md)
     update_check_seconds: float = 60.0
+    # The program's own log (kiosk/logs.py): a rotating file, sent to the server by `collect_logs`.
+    log_file: Path | None = None  # None: data_dir/logs/kiosk.log
+    log_max_bytes: int = 1024 * 1024
+    log_backups: int = 3
+
+    def __post_init__(self):
+        if self.log_file is None:
+            object.__setattr__(self, "log_file", self.data_dir / "logs" / "kiosk.log")
 
     @property
     def store_path(self) -> Path:
@@ -101,6 +109,7 @@ def load(path: str | Path) -> Config:
     devices = doc.get("devices", {})
     offline = doc.get("offline", {})
     updates = doc.get("updates", {})
+    logs = doc.get("logs", {})
     base = path.parent
 
     def rel(value: str) -> Path:
@@ -138,6 +147,12 @@ def load(path: str | Path) -> Config:
         max_age_hours=_get(offline, "max_age_hours", float, OfflineLimits.max_age_hours, "offline"),
         providers={str(k): dict(v) for k, v in providers.items()},
     )
+    log_max_bytes = _get(logs, "max_bytes", int, Config.log_max_bytes, "logs")
+    if not 64 * 1024 <= log_max_bytes <= 64 * 1024 * 1024:
+        raise ConfigError("logs.max_bytes: bytes of one log file before it rotates, 65536 to 67108864")
+    log_backups = _get(logs, "backups", int, Config.log_backups, "logs")
+    if not 0 <= log_backups <= 20:
+        raise ConfigError("logs.backups: rotated log files kept, 0 to 20")
     theme = doc.get("theme", {})
     ads = doc.get("ads", [])
     if not isinstance(theme, dict) or not isinstance(ads, list):
@@ -163,6 +178,8 @@ def load(path: str | Path) -> Config:
         offline=limits, theme=theme, ads=[a for a in ads if isinstance(a, dict)],
         update_root=rel(_get(updates, "root", str, "/opt/kit-kiosk", "updates")),
         update_check_seconds=_get(updates, "check_seconds", float, 60.0, "updates"),
+        log_file=rel(logs["file"]) if _get(logs, "file", str, "", "logs") else None,
+        log_max_bytes=log_max_bytes, log_backups=log_backups,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 TEXTS: dict[str, tuple[str, str]] = {
     "choose": ("Выберите услугу", "Choose a service"),
+    "touch_to_start": ("Коснитесь экрана, чтобы оплатить услуги", "Touch the screen to pay for services"),
     "cat_mobile": ("Мобильная связь", "Mobile"),
     "cat_internet": ("Интернет и ТВ", "Internet and TV"),
     "cat_utilities": ("ЖКХ", "Utilities"),

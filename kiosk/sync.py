@@ -9,14 +9,18 @@ from decimal import Decimal
 import httpx
 
 from . import __version__
+from .images import ImageCache, image_cache
 from .store import Store
 
 log = logging.getLogger(__name__)
 
 
-def config_refresh(*, store: Store, client, link) -> bool:
+def config_refresh(*, store: Store, client, link, images: ImageCache | None = None) -> bool:
     """GET /config (If-None-Match the cached ETag); the server's last_txn moves our counter up and
-    confirms the store. False when the server was not reached (the cached config stays in use)."""
+    confirms the store. False when the server was not reached (the cached config stays in use).
+
+    Then the images the config names (theme logo, image ads) are fetched into the image cache
+    and the ones it no longer names are pruned (kiosk/images.py)."""
     cached, etag = store.config_cached()
     try:
         response = client.config(etag if cached else None)
@@ -27,6 +31,7 @@ def config_refresh(*, store: Store, client, link) -> bool:
     if response.status_code == 304 and cached is not None:
         link.ok()
         store.server_last_txn_seen(cached.get("last_txn"))
+        _images_sync(store, cached, client, link, images)
         return True
     if response.status_code != 200:
         if response.status_code >= 500:
@@ -39,7 +44,17 @@ def config_refresh(*, store: Store, client, link) -> bool:
     counter = store.server_last_txn_seen(doc.get("last_txn"))
     log.info("config %s loaded; server last_txn %s, our counter %d", doc.get("config_version"),
              doc.get("last_txn"), counter)
+    _images_sync(store, doc, client, link, images)
     return True
+
+
+def _images_sync(store: Store, doc: dict, client, link, images: ImageCache | None) -> None:
+    """The config is read and its last_txn taken whatever happens here: a failing image cache (a full
+    disk, a directory it may not write) costs the screens their pictures, never the config."""
+    try:
+        (images or image_cache(store)).sync(doc, client, link)
+    except Exception:  # noqa: BLE001 - logged with its traceback; the screens go on without the images
+        log.exception("images: not synchronised")
 
 
 def heartbeat_doc(flow, updater=None) -> dict:
@@ -109,6 +124,7 @@ class Heartbeat:
         self.link = link
         self.seconds = seconds
         self.commands = Commands(flow=flow, client=client, link=link, actions=actions)
+        self.images = image_cache(flow.store)
         self.stopping = threading.Event()
         self.sent = 0
 
@@ -134,7 +150,9 @@ class Heartbeat:
         cached, _ = self.flow.store.config_cached()
         if cached is None or answer.get("config_version") != cached.get("config_version") \
                 or not self.flow.store.confirmed:
-            config_refresh(store=self.flow.store, client=self.client, link=self.link)
+            config_refresh(store=self.flow.store, client=self.client, link=self.link, images=self.images)
+        else:  # images a former round could not fetch are tried again (all cached: no request)
+            _images_sync(self.flow.store, cached, self.client, self.link, self.images)
         self.commands.run(answer.get("commands") or [])
         return True
 

@@ -24,10 +24,14 @@ from pathlib import Path
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from .ads import ROTATE_SECONDS, Ad, ads_on, all_ads, pick
 from .config import pin_matches
 from .devices.cheque import rub as cheque_rub
 from .flow import S
 from .i18n import t
+from .images import HASH, ImageCache, image_cache, referenced
+from .theme import Look
+from .theme import resolve as resolve_look
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -36,7 +40,7 @@ PAGES = {S.IDLE: "/", S.ACCOUNT: "/account", S.INSERTING: "/insert", S.FINISHING
 SERVICE_MINUTES = 10
 PIN_TRIES = 5
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
-COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
+IDLE_AD_SECONDS = 60  # no touch for this long on the home screen: the full-screen (`idle`) ad, if one is on
 
 
 def esc(value) -> str:
@@ -51,10 +55,13 @@ def money(value, lang: str) -> str:
 class Screens:
     """The WSGI application. `flow` is the payment flow; everything shown comes from it and the config."""
 
-    def __init__(self, flow, cfg, clock=time.monotonic):
+    def __init__(self, flow, cfg, clock=time.monotonic, *, now=None, images: ImageCache | None = None):
         self.flow = flow
         self.cfg = cfg
         self.clock = clock
+        # The wall clock the ads' schedules are read by (aware); tests pass a fixed one.
+        self.now = now or (lambda: datetime.now().astimezone())
+        self.images = images or image_cache(flow.store)
         self.sessions: dict[str, float] = {}
         self.pin = ""
         self.pin_failures = 0
@@ -75,8 +82,9 @@ class Screens:
             status, headers, body = "500 Internal Server Error", [], self.page(
                 "oos", t(self.flow.lang, "oos_title"), f"<div class='oos'><h1>{esc(t(self.flow.lang, 'oos_title'))}"
                 f"</h1></div>")
-        headers = [("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
-                   ("Cache-Control", "no-store"), *headers]
+        if not any(k == "Cache-Control" for k, _ in headers):
+            headers = [("Cache-Control", "no-store"), *headers]
+        headers = [("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"), *headers]
         if not any(k == "Content-Type" for k, _ in headers):
             headers.append(("Content-Type", "text/html; charset=utf-8"))
         data = body if isinstance(body, bytes) else body.encode("utf-8")
@@ -116,6 +124,8 @@ class Screens:
             return "200 OK", [("Content-Type", "text/css; charset=utf-8")], self.theme_css()
         if method == "GET" and path == "/logo":
             return self.logo()
+        if method == "GET" and path.startswith("/img/"):
+            return self.image(path.removeprefix("/img/"))
         if path.startswith("/service"):
             return self.service(method, path, form, environ)
         if method == "POST":
@@ -123,7 +133,8 @@ class Screens:
                       "/choose": lambda: flow.choose(form.get("provider", "")),
                       "/key": lambda: flow.key(form.get("key", ""), form.get("field")),
                       "/account": flow.submit_account, "/hint": flow.accept_hint,
-                      "/cancel": flow.cancel, "/confirm": flow.confirm, "/done": flow.done}.get(path)
+                      "/cancel": flow.cancel, "/confirm": flow.confirm, "/done": flow.done,
+                      "/wake": flow.touch}.get(path)
             if action is None:
                 return self.respond(404, "not found")
             action()
@@ -157,70 +168,87 @@ class Screens:
         return "200 OK", [("Content-Type", kind + ("; charset=utf-8" if kind.startswith("text/") or
                                                    kind.endswith("javascript") else ""))], path.read_bytes()
 
-    # -- theme, logo, ads ---------------------------------------------------------------
-    def theme(self) -> dict:
-        server = self.flow.server_config.get("theme") or {}
-        theme = {**self.cfg.theme, **(server if isinstance(server, dict) else {})}
-        colors = theme.get("colors") if isinstance(theme.get("colors"), dict) else {}
-        return {**theme, **colors}
+    # -- theme, logo, images, ads -------------------------------------------------------
+    def look(self) -> Look:
+        return resolve_look(self.flow.server_config.get("theme"), self.cfg.theme, self.cfg.path.parent)
 
     def theme_css(self) -> str:
-        theme = self.theme()
-        defaults = {"primary": "#0b5cad", "accent": "#ffc83d", "background": "#f3f5f8", "text": "#1b1f24",
-                    "muted": "#5b6470"}
-        values = {k: theme.get(k) if isinstance(theme.get(k), str) and COLOR.fullmatch(theme.get(k)) else v
-                  for k, v in defaults.items()}
-        return (":root {{ --primary: {primary}; --accent: {accent}; --bg: {background}; "
-                "--text: {text}; --muted: {muted}; }}\n").format(**values)
+        return self.look().css()
 
     def logo(self):
-        logo = self.theme().get("logo")
-        if isinstance(logo, str) and logo and not logo.startswith(("http://", "https://", "/")):
-            path = (self.cfg.path.parent / logo).resolve()
-        elif isinstance(logo, str) and logo.startswith("/") and Path(logo).is_file():
-            path = Path(logo)
-        else:
+        """The kiosk's own logo file ([theme] logo); a server theme's logo is an image at /img/<sha256>."""
+        look = self.look()
+        if look.logo_file is None:
             return self.respond(404, "no logo")
-        if not path.is_file():
-            return self.respond(404, "no logo")
+        path = look.logo_file
         return "200 OK", [("Content-Type", mimetypes.guess_type(path.name)[0] or "image/png")], path.read_bytes()
 
-    def ads_now(self, now: datetime | None = None) -> list[dict]:
-        """The banners scheduled for now: optional `starts`/`ends` dates, `from`/`to` times, `days` (1 = Monday)."""
-        now = now or datetime.now().astimezone()
-        server = self.flow.server_config.get("ads") or []
-        out = []
-        for ad in [*self.cfg.ads, *[a for a in server if isinstance(a, dict)]]:
-            day, clock = now.date().isoformat(), now.strftime("%H:%M")
-            if str(ad.get("starts", "0000")) > day or str(ad.get("ends", "9999")) < day:
-                continue
-            if not str(ad.get("from", "00:00")) <= clock < str(ad.get("to", "24:00")):
-                continue
-            days = ad.get("days")
-            if isinstance(days, list) and days and now.isoweekday() not in days:
-                continue
-            if ad.get("text") or ad.get("image"):
-                out.append(ad)
-        return out
+    def image(self, sha: str):
+        """A cached image, by its hash: only one the config in use names, only from the cache, checked again."""
+        if not HASH.fullmatch(sha) or sha not in referenced(self.flow.server_config):
+            return self.respond(404, "not found")
+        found = self.images.read(sha)
+        if found is None:
+            return self.respond(404, "not found")
+        data, kind = found
+        return "200 OK", [("Content-Type", kind), ("Cache-Control", "max-age=86400, immutable")], data
+
+    def ads_now(self, now: datetime | None = None) -> list[Ad]:
+        """The ads on at `now` (the kiosk's clock): the config file's and the server's, each inside its
+        schedule; an image ad only once its image is in the cache."""
+        now = now or self.now()
+        return [ad for ad in ads_on(all_ads(self.flow.server_config, self.cfg.ads), now)
+                if ad.kind == "text" or ad.image_src or self.images.path(ad.image_sha) is not None]
+
+    def ad_html(self, ad: Ad | None, position: str, tag: str = "div") -> str:
+        if ad is None:
+            return ""
+        text = ad.text_for(self.flow.lang)
+        image = ""
+        if ad.image_sha:
+            image = f"<img src='/img/{esc(ad.image_sha)}' alt='{esc(text)}'>"
+        elif ad.image_src:
+            image = f"<img src='{esc(ad.image_src)}' alt=''>"
+        return (f"<{tag} class='ad ad-{position} ad-{esc(ad.kind)}' data-ad='{esc(ad.key)}'>{image}"
+                f"{f'<span>{esc(text)}</span>' if text else ''}</{tag}>")
+
+    def banners(self) -> tuple[str, str]:
+        """The top and bottom banners on now."""
+        now = self.now()
+        on = self.ads_now(now)
+        return self.ad_html(pick(on, "top", now), "top"), self.ad_html(pick(on, "bottom", now), "bottom")
+
+    def idle_ad(self) -> Ad | None:
+        """The full-screen ad, once the kiosk has stood idle IDLE_AD_SECONDS without a touch."""
+        flow = self.flow
+        if flow.state != S.IDLE or flow.clock() - flow.activity < IDLE_AD_SECONDS:
+            return None
+        now = self.now()
+        return pick(self.ads_now(now), "idle", now)
 
     # -- the frame ----------------------------------------------------------------------
-    def page(self, name: str, title: str, content: str, *, refresh: int | None = None, back: str = "/") -> str:
+    def page(self, name: str, title: str, content: str, *, refresh: int | None = None, back: str = "/",
+             banners: tuple[str, str] = ("", "")) -> str:
         lang = self.flow.lang
         term = self.flow.server_config.get("terminal", {})
-        layout = self.theme().get("layout", "grid")
-        logo = "<img src='/logo' alt=''>" if self.theme().get("logo") else ""
+        look = self.look()
+        logo = ""
+        if look.logo_sha and self.images.path(look.logo_sha) is not None:
+            logo = f"<img class='logo' src='/img/{look.logo_sha}' alt=''>"
+        elif look.logo_file is not None:
+            logo = "<img class='logo' src='/logo' alt=''>"
         langs = "".join(f"<button name='lang' value='{code}'{' disabled' if code == lang else ''}>{label}</button>"
                         for code, label in (("ru", "RU"), ("en", "EN")))
         meta = f"<meta http-equiv='refresh' content='{refresh}'>" if refresh else ""
+        top, bottom = banners
         return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>{meta}"
                 f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
                 f"<title>{esc(title)}</title><link rel='stylesheet' href='/static/kiosk.css'>"
                 f"<link rel='stylesheet' href='/theme.css'><script src='/static/kiosk.js' defer></script></head>"
-                f"<body data-page='{esc(PAGES[self.flow.state])}' class='page-{name} "
-                f"layout-{esc(layout if layout in ('grid', 'list') else 'grid')}'>"
+                f"<body data-page='{esc(PAGES[self.flow.state])}' class='page-{name} layout-{look.layout}'>"
                 f"<header>{logo}<div class='title'>{esc(term.get('dealer') or 'KIT')}</div>"
                 f"<form class='lang' method='post' action='/lang'><input type='hidden' name='back' value='{esc(back)}'>"
-                f"{langs}</form></header><main>{content}</main>"
+                f"{langs}</form></header>{top}<main>{content}</main>{bottom}"
                 f"<footer><span>{esc(t(lang, 'terminal'))} № {esc(self.cfg.terminal)}"
                 f"{' · ' + esc(term.get('address')) if term.get('address') else ''}</span>"
                 f"<span>{esc(t(lang, 'support'))}: {esc(term.get('support_phone', ''))}</span></footer></body></html>")
@@ -233,11 +261,13 @@ class Screens:
     # -- customer pages -----------------------------------------------------------------
     def home(self) -> str:
         lang, flow = self.flow.lang, self.flow
-        ads = ""
-        for ad in self.ads_now()[:1]:
-            image = f"<img src='{esc(ad['image'])}' alt=''>" if ad.get("image") else ""
-            text = ad.get("text_en") if lang == "en" and ad.get("text_en") else ad.get("text", "")
-            ads = f"<div class='ad'>{image}<span>{esc(text)}</span></div>"
+        idle = self.idle_ad()
+        if idle is not None:
+            # Full screen while nobody uses the kiosk; a touch anywhere brings the services back.
+            content = (f"<form method='post' action='/wake' class='idle'><button class='idle-ad'>"
+                       f"{self.ad_html(idle, 'idle', tag='span')}<span class='touch'>{esc(t(lang, 'touch_to_start'))}</span>"
+                       f"</button></form>")
+            return self.page("idle", t(lang, "choose"), content, refresh=ROTATE_SECONDS)
         groups: dict[str, list[dict]] = {}
         names = {}
         for p in flow.providers():
@@ -245,7 +275,7 @@ class Screens:
             groups.setdefault(cat.get("code", ""), []).append(p)
             names[cat.get("code", "")] = cat.get("name", "")
         cats = {c["code"]: c for c in flow.server_config.get("categories", [])}
-        body = [ads, f"<h1>{esc(t(lang, 'choose'))}</h1>"]
+        body = [f"<h1>{esc(t(lang, 'choose'))}</h1>"]
         for code in sorted(groups, key=lambda c: cats.get(c, {}).get("position", 99)):
             title = t(lang, f"cat_{code}", default=names[code])
             tiles = []
@@ -257,8 +287,9 @@ class Screens:
             body.append(f"<h2 class='category'>{esc(title)}</h2><div class='tiles'>{''.join(tiles)}</div>")
         if not flow.link.online:
             body.insert(1, f"<div class='notice'>{esc(t(lang, 'offline_notice'))}</div>")
-        # Refreshed now and then so an idle screen follows the kiosk (out of service and back).
-        return self.page("home", t(lang, "choose"), "".join(body), refresh=15)
+        # Refreshed now and then so an idle screen follows the kiosk (out of service and back), the
+        # ads their schedules, and the full-screen ad comes once nobody has touched it for a while.
+        return self.page("home", t(lang, "choose"), "".join(body), refresh=ROTATE_SECONDS, banners=self.banners())
 
     def account(self) -> str:
         lang, flow = self.flow.lang, self.flow
@@ -367,7 +398,8 @@ class Screens:
         content = (f"<h1>{esc(t(lang, 'thanks'))}</h1>{''.join(notes)}<dl class='info receipt'>{table}</dl>"
                    f"<div class='actions'><form method='post' action='/done'><button class='accent' id='done'>"
                    f"{esc(t(lang, 'done'))}</button></form></div>")
-        return self.page("receipt", t(lang, "thanks"), content, refresh=int(self.cfg.receipt_seconds) + 1, back="/receipt")
+        return self.page("receipt", t(lang, "thanks"), content, refresh=int(self.cfg.receipt_seconds) + 1, back="/receipt",
+                         banners=self.banners())
 
     def out_of_service(self) -> str:
         lang = self.flow.lang

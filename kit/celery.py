@@ -87,10 +87,6 @@ app.conf.beat_schedule["dealers-rebuild-aggregates"] = {
     "task": "dealers.tasks.rebuild_aggregates", "schedule": crontab(minute="*/15"),
     "options": {"expires": 900}}
 
-# Alerts: offline terminals (silence alone), low balances, and notifications waiting.
-app.conf.beat_schedule["alerts-sweep"] = {
-    "task": "alerts.tasks.sweep", "schedule": 60.0, "options": {"expires": 60}}
-
 # Claims: overdue ones marked and senior support e-mailed (once per claim per day), hourly.
 app.conf.beat_schedule["claims-mark-overdue"] = {
     "task": "claims.tasks.mark_overdue", "schedule": crontab(minute=7), "options": {"expires": 3600}}
@@ -108,17 +104,19 @@ def _payment_sweeper(sender, **kwargs):
         "options": {"expires": settings.KIT_SWEEP_SECONDS}}
 
 
-# Dealer money: accrued rewards credited every KIT_REWARD_SETTLE_SECONDS (hourly), low-balance
-# alerts checked every KIT_BALANCE_ALERT_SECONDS.
+# Dealer money: accrued rewards credited every KIT_REWARD_SETTLE_SECONDS (hourly).
+# Alerts: every KIT_BALANCE_ALERT_SECONDS (60) one sweep opens/closes `offline` (silence alone) and
+# `balance_low` (the only low-balance check: its e-mail is the alerts notifier's) and sends the
+# notifications still waiting.
 @app.on_after_finalize.connect
-def _dealer_money(sender, **kwargs):
+def _dealer_money_and_alerts(sender, **kwargs):
     from django.conf import settings
 
     sender.conf.beat_schedule["dealers-settle-rewards"] = {
         "task": "dealers.tasks.settle_rewards", "schedule": settings.KIT_REWARD_SETTLE_SECONDS,
         "options": {"expires": settings.KIT_REWARD_SETTLE_SECONDS}}
-    sender.conf.beat_schedule["dealers-balance-alerts"] = {
-        "task": "dealers.tasks.check_balance_alerts", "schedule": settings.KIT_BALANCE_ALERT_SECONDS,
+    sender.conf.beat_schedule["alerts-sweep"] = {
+        "task": "alerts.tasks.sweep", "schedule": settings.KIT_BALANCE_ALERT_SECONDS,
         "options": {"expires": settings.KIT_BALANCE_ALERT_SECONDS}}
 
 

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The signed terminal API needs nothing below (kit/middleware.py): it leaves the chain here.
+    "kit.middleware.TerminalApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -158,6 +160,8 @@ else:
 # process and the same code paths as production, with no server to run.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # kombu's Redis transport, keeping its Redis client between messages (kit/broker.py).
+    CELERY_BROKER_TRANSPORT = "kit.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 else:
     # With a host named, kombu does not warn "No hostname was supplied" on every connection.
@@ -222,10 +226,16 @@ KIT_OFFLINE_MINUTES = env.float("KIT_OFFLINE_MINUTES", default=10.0)
 KIT_HEARTBEAT_KEEP_DAYS = env.float("KIT_HEARTBEAT_KEEP_DAYS", default=7.0)
 # A remote command the kiosk has not acknowledged within this many hours expires (no longer delivered).
 KIT_COMMAND_EXPIRY_HOURS = env.float("KIT_COMMAND_EXPIRY_HOURS", default=24.0)
+# Kiosk log bundles (POST /api/terminal/v1/logs, the `collect_logs` command): at most this many bytes of
+# text once decompressed (bigger: 413 `too_large`), and the newest this many bundles kept per terminal.
+KIT_TERMINAL_LOGS_MAX_BYTES = env.int("KIT_TERMINAL_LOGS_MAX_BYTES", default=4 * 1024 * 1024)
+KIT_TERMINAL_LOGS_KEEP = env.int("KIT_TERMINAL_LOGS_KEEP", default=10)
 # Exports of at most this many rows are built at once in the request; larger XLSX go to a worker.
 KIT_EXPORT_INLINE_ROWS = env.int("KIT_EXPORT_INLINE_ROWS", default=10000)
-# Dealer money: how often accrued rewards are credited, and low balances checked (seconds).
+# Dealer money: how often accrued rewards are credited (seconds).
 KIT_REWARD_SETTLE_SECONDS = env.float("KIT_REWARD_SETTLE_SECONDS", default=3600.0)
+# The alerts sweep's interval (alerts.tasks.sweep): low balances (`balance_low`), offline terminals,
+# notifications waiting. The name is #17's, when it only checked low balances.
 KIT_BALANCE_ALERT_SECONDS = env.float("KIT_BALANCE_ALERT_SECONDS", default=60.0)
 # /checks: a definite answer (ok true/false) is reused this long per provider + account + amount.
 KIT_CHECK_CACHE_SECONDS = env.int("KIT_CHECK_CACHE_SECONDS", default=60)

@@ -3,7 +3,8 @@
 #  (a) signed POST /api/terminal/v1/payments (full acceptance rules) and (b) /payments/batch with
 #      500 payments a request vs (v) a minimal Django view inserting one row, all under the same
 #      gunicorn, closed loop at 32 connections, alternating rounds: payments/s, p50/p99, the load
-#      generator's own CPU share, ratios; then p99 of (a) at a fixed 150 payments/s;
+#      generator's own CPU share, ratios; then p99 of (a) at a fixed 150 payments/s; then the same
+#      requests in one process (bench/inprocess.py): CPU per request, which moves less with load;
 #  (c) submission throughput through Celery against the CyberPlat simulator with 300 ms latency,
 #      and the workers' CPU time per submitted payment (from /proc, the workers' own processes);
 #  before them, the phone look-up on a generated numbering plan of 500,000 ranges (database time, EXPLAIN).
@@ -143,6 +144,14 @@ print(f"  fixed {fixed['rate']:.0f}/s      : {fixed['per_second']:8.1f} pay/s   
       f"p99 {fixed['p99_ms']:6.1f} ms   {fixed['statuses']}   (target p99 < 30 ms)")
 PYEOF
 cat var/bench/api.txt
+# The same requests in one process, one after another: CPU per request moves far less with the
+# machine's load than throughput does (bench/inprocess.py).
+echo "   in one process (CPU per request, no HTTP server, no load generator):"
+PLAIN_OUT=$($PY -m bench.inprocess plain 3000); echo "   $PLAIN_OUT"
+SIGNED_OUT=$($PY -m bench.inprocess signed 2000); echo "   $SIGNED_OUT"
+PLAIN_CPU=$(echo "$PLAIN_OUT" | sed -n 's/.*CPU \([0-9.]*\) ms.*/\1/p')
+SIGNED_CPU=$(echo "$SIGNED_OUT" | sed -n 's/.*CPU \([0-9.]*\) ms.*/\1/p')
+echo "$PLAIN_CPU $SIGNED_CPU" | awk '{printf "   CPU ratio bare/accept %.2f (the throughput ratio if the server process were all the cost)\n", $1 / $2}'
 fi
 
 # (d) The support console on a large table: cheque lookup and the first queue page over HTTP as the

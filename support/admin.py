@@ -1,25 +1,17 @@
 from django.contrib import admin
 
+from kit.admin_utils import ReadOnlyAdmin
 from support.models import ActionRequest, AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only for everyone, superusers included: the audit is append-only."""
 
     list_display = ["created_at", "user", "action", "payment", "approval"]
     list_filter = ["action"]
     search_fields = ["user__username", "payment__txn", "comment"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ActionRequest)

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -23,18 +23,9 @@ from .reasons import flag_text, outcome_text, reason_text
 CHEQUE_FIELDS = ("terminal", "txn", "cheque", "attempt", "account", "date_from", "date_to", "amount", "date")
 
 
-def _url_or_none(name: str) -> str | None:
-    """The URL of a page another part of the console builds, or None while it does not exist."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
-
-
-def _claim_url(params: dict) -> str | None:
-    base = _url_or_none("claims:register")
-    if base is None:
-        return None
+def _claim_url(params: dict) -> str:
+    """Register a claim, the form filled in from the cheque's keys."""
+    base = reverse("claims:register")
     query = urlencode({k: v for k, v in params.items() if v not in ("", None)})
     return f"{base}?{query}" if query else base
 
@@ -206,13 +197,13 @@ def queue(request):
     filters = request.GET.copy()
     filters.pop("after", None)
     query = filters.urlencode()
-    bulk = _url_or_none("support:bulk_resend")
+    bulk = reverse("support:bulk_resend")
     context = {
         "form": form, "selects": _selects(form), "rows": [{
             **r, "url": reverse("support:payment", args=[r["id"]]), "status_text": _status_text(r["status"]),
             "reason_text": reason_text(r["reason"]) if r["reason"] else ""} for r in rows],
         "query": query, "next": _cursor_text(next_cursor) if next_cursor else "", "paged": after is not None,
-        "cursor_error": cursor_error, "bulk_url": f"{bulk}?{query}" if bulk and query else bulk,
+        "cursor_error": cursor_error, "bulk_url": f"{bulk}?{query}" if query else bulk,
         **_counts_context(),
     }
     return render(request, "support/queue.html", context, status=400 if cursor_error else 200)

@@ -1,9 +1,26 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kit.admin_utils import ReadOnlyAdmin
+
 from .commands import CommandError, command_args, command_queue
-from .models import Encashment, EncashmentTxn, EnrollmentCode, Terminal, TerminalCommand, TerminalState
+from .logs import log_text
+from .models import (
+    Encashment,
+    EncashmentTxn,
+    EnrollmentCode,
+    Terminal,
+    TerminalCommand,
+    TerminalLog,
+    TerminalState,
+)
 from .services import enrollment_code_issue
 
 
@@ -125,13 +142,24 @@ class TerminalCommandAdmin(admin.ModelAdmin):
     """Commands and their states; a new one is queued through the same service as the cabinet's."""
 
     list_display = ["id", "terminal", "kind", "state", "created_by", "created_at", "delivered_at", "deliveries",
-                    "finished_at", "message"]
+                    "finished_at", "message", "log"]
     list_select_related = ["terminal", "created_by"]
     list_filter = ["state", "kind"]
     search_fields = ["terminal__number"]
     autocomplete_fields = ["terminal"]
     readonly_fields = ["terminal", "kind", "args", "state", "created_by", "created_at", "expires_at",
                        "delivered_at", "deliveries", "finished_at", "message"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(log_id=Max("logs__id"))
+
+    @admin.display(description=_("kiosk log"))
+    def log(self, obj):
+        """The bundle a collect_logs command brought, linked to its page."""
+        if not getattr(obj, "log_id", None):
+            return "—"
+        return format_html('<a href="{}">№ {}</a>', reverse("admin:terminals_terminallog_change", args=[obj.log_id]),
+                           obj.log_id)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -154,3 +182,45 @@ class TerminalCommandAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TerminalLog)
+class TerminalLogAdmin(ReadOnlyAdmin):
+    """Read-only: bundles come from kiosks (POST /logs); the text is shown (its end) and downloadable."""
+
+    list_display = ["id", "terminal", "received_at", "size", "lines", "truncated", "command"]
+    list_select_related = ["terminal", "command"]
+    list_filter = ["received_at", "truncated"]
+    search_fields = ["terminal__number", "kiosk_id"]
+    fields = ["terminal", "command", "kiosk_id", "received_at", "size", "lines", "truncated", "sha256", "download",
+              "text_end"]
+    readonly_fields = fields
+    TAIL_LINES = 300
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("gzip")  # read only where the text is shown
+
+    def get_urls(self):
+        return [path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
+                     name="terminals_terminallog_download"), *super().get_urls()]
+
+    def download_view(self, request, pk):
+        row = get_object_or_404(TerminalLog.objects.select_related("terminal"), pk=pk)
+        if not self.has_view_permission(request, row):
+            raise PermissionDenied
+        response = HttpResponse(log_text(row), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = (f'attachment; filename="kiosk-{row.terminal.number}-'
+                                           f'{row.received_at:%Y%m%d-%H%M%S}.log"')
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.display(description=_("download"))
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:terminals_terminallog_download", args=[obj.pk]),
+                           _("the whole text (.log)"))
+
+    @admin.display(description=_("the end of the text"))
+    def text_end(self, obj):
+        lines = log_text(obj).splitlines()[-self.TAIL_LINES:]
+        return format_html('<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto">{}</pre>',
+                           "\n".join(lines))

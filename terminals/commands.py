@@ -117,7 +117,10 @@ def commands_deliver(*, terminal: Terminal) -> list[dict]:
 def _delivered_args(kind: str, args: dict) -> dict:
     """An `update` names its release; the kiosk also needs the archive's hash and size to check what it
     downloads, taken from the uploaded release when the command is delivered (unknown: sent as queued,
-    and the kiosk refuses it with its reason in the acknowledgement)."""
+    and the kiosk refuses it with its reason in the acknowledgement). A `collect_logs` carries the
+    server's limit of a log's text (KIT_TERMINAL_LOGS_MAX_BYTES), so the kiosk sends no more than that."""
+    if kind == Kind.COLLECT_LOGS:
+        return {**args, "max_bytes": settings.KIT_TERMINAL_LOGS_MAX_BYTES}
     if kind != Kind.UPDATE or "sha256" in args:
         return args
     from updates.models import Release

@@ -7,7 +7,7 @@ class Code(StrEnum):
     """Every error code the terminal API answers with, and nothing else."""
 
     INVALID = "invalid"  # 400: malformed body or field; `fields` says which
-    TOO_LARGE = "too_large"  # 413: body over the size limit
+    TOO_LARGE = "too_large"  # 413: body over the size limit (or a log over its limit once decompressed)
     UNKNOWN_TERMINAL = "unknown_terminal"  # 401: no such terminal, not enrolled, or header missing
     BAD_SIGNATURE = "bad_signature"  # 401: signature or nonce header missing, malformed or wrong
     STALE_TIMESTAMP = "stale_timestamp"  # 401: timestamp missing or more than 300 s off; carries server_time
@@ -18,7 +18,7 @@ class Code(StrEnum):
     NUMBER_UNKNOWN = "number_unknown"  # 404: GET /phone/<number>: neither the plan nor the ported numbers know it
     METHOD_NOT_ALLOWED = "method_not_allowed"  # 405
     TXN_CONFLICT = "txn_conflict"  # 409: the txn was used for another payment
-    CONFLICT = "conflict"  # 409: the id was used for another encashment
+    CONFLICT = "conflict"  # 409: the id was used for another encashment or log bundle
     LENGTH_REQUIRED = "length_required"  # 411: a chunked body (send Content-Length)
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # 415: a body without Content-Type: application/json
     INTERNAL = "internal"  # 500: our fault, never the request's; the kiosk retries later

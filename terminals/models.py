@@ -120,6 +120,20 @@ class Heartbeat(models.Model):
         return f"{self.terminal_id} @ {self.reported_at:%Y-%m-%d %H:%M:%S}"
 
 
+# What each TerminalAudit action is called on the pages (the row keeps the code).
+AUDIT_ACTIONS = {
+    "create": _("terminal created"),
+    "block": _("blocked"),
+    "unblock": _("unblocked"),
+    "providers": _("services changed"),
+    "enrollment_code": _("enrollment code issued"),
+    "command": _("command queued"),
+    "encashment_counted": _("bank count entered"),
+    "log_downloaded": _("log downloaded"),
+    "theme": _("theme assigned"),
+}
+
+
 class TerminalAudit(models.Model):
     """Append-only: every action a person took on a terminal (block, unblock, codes, providers)."""
 
@@ -136,6 +150,11 @@ class TerminalAudit(models.Model):
 
     def __str__(self):
         return f"{self.terminal_id} {self.action}"
+
+    @property
+    def action_text(self) -> str:
+        """The action in words; an action without a name shows its code."""
+        return str(AUDIT_ACTIONS.get(self.action, self.action))
 
 
 # Russian banknotes in circulation (the 5- and 10-ruble notes are legal tender again).
@@ -244,3 +263,35 @@ class TerminalCommand(models.Model):
 
     def __str__(self):
         return f"{self.terminal_id} {self.kind} #{self.pk} {self.state}"
+
+
+class TerminalLog(models.Model):
+    """A bundle of the kiosk program's own log, posted by the kiosk (for a `collect_logs` command or on its own).
+
+    The text is kept gzip-compressed as the kiosk sent it (checked: one gzip stream of UTF-8 text);
+    `size` and `sha256` are of the text. The kiosk's id is the idempotency key (unique per terminal).
+    Only the newest KIT_TERMINAL_LOGS_KEEP bundles of a terminal are kept (terminals/logs.py).
+    """
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="logs", verbose_name=_("terminal"))
+    command = models.ForeignKey(TerminalCommand, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs",
+                                verbose_name=_("command"))
+    kiosk_id = models.UUIDField(_("kiosk's id"))
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    size = models.PositiveIntegerField(_("size (bytes of text)"))
+    lines = models.PositiveIntegerField(_("lines"))
+    truncated = models.BooleanField(_("older lines left out"), default=False)
+    sha256 = models.CharField(_("SHA-256 of the text"), max_length=64)
+    # sha256 of the canonical content (text, command, truncated): the same id with other content is a 409.
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    gzip = models.BinaryField(_("text, gzip-compressed"))
+
+    class Meta:
+        verbose_name = _("kiosk log")
+        verbose_name_plural = _("kiosk logs")
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["terminal", "kiosk_id"], name="terminal_log_kiosk_id_unique")]
+        indexes = [models.Index(fields=["terminal", "-id"], name="terminal_log_terminal_idx")]
+
+    def __str__(self):
+        return f"{self.terminal_id} {self.received_at:%Y-%m-%d %H:%M:%S} {self.size} B"

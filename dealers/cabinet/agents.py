@@ -23,7 +23,7 @@ from providers.selectors import reward_rates, snapshot_load
 
 from .. import services
 from ..access import access_dealer, access_dealer_user, access_subagent, scope_dealers
-from ..models import BalanceAlert, DealerUser, Reward, Transfer
+from ..models import DealerUser, Reward, Transfer
 from .base import cabinet_view
 from .views import COMMON_ZONES
 
@@ -112,15 +112,18 @@ def agent_list(request):
             agent = services.agent_create(parent=request.dealer, by=request.user, **form.cleaned_data)
             messages.success(request, _("Sub-agent %(name)s created.") % {"name": agent.name})
             return redirect("cabinet:agent", pk=agent.pk)
-    alert = BalanceAlert.objects.filter(dealer=request.dealer).first()
     return render(request, "cabinet/agents.html", {
         "tree": _tree(request.dealer), "form": form,
-        "threshold_form": ThresholdForm(initial={"threshold": alert.threshold if alert else ZERO}),
+        "threshold_form": _threshold_form(request.dealer),
     }, status=400 if form.errors else 200)
 
 
+def _threshold_form(dealer):
+    """The threshold in force: the dealer's own, else the site's default (KIT_ALERT_BALANCE_THRESHOLD); 0 is off."""
+    return ThresholdForm(initial={"threshold": services.balance_threshold(dealer) or ZERO})
+
+
 def _agent_page(request, agent, *, status=200, **forms_):
-    alert = BalanceAlert.objects.filter(dealer=agent).first()
     edit = AgentForm(initial={k: getattr(agent, k) for k in services.AGENT_FIELDS})
     return render(request, "cabinet/agent.html", {
         "agent": agent, "parent": agent.parent,
@@ -129,8 +132,7 @@ def _agent_page(request, agent, *, status=200, **forms_):
         "rate_form": forms_.get("rate_form") or RateForm(),
         "user_form": forms_.get("user_form") or UserForm(),
         "transfer_form": forms_.get("transfer_form") or TransferForm(initial={"key": uuid.uuid4(), "direction": "to"}),
-        "threshold_form": forms_.get("threshold_form") or ThresholdForm(
-            initial={"threshold": alert.threshold if alert else ZERO}),
+        "threshold_form": forms_.get("threshold_form") or _threshold_form(agent),
         "rates": _rates(agent),
         "users": DealerUser.objects.filter(dealer=agent).select_related("user").order_by("user__username"),
         "transfers": Transfer.objects.filter(Q(source=agent) | Q(target=agent)).select_related(

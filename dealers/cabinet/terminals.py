@@ -17,6 +17,7 @@ from terminals.models import Terminal, digits
 from ..access import access_terminal, scope_dealers, scope_payments
 from ..services import agent_inactive_above
 from .base import cabinet_view
+from .commands import may_read_logs
 from .selectors import terminal_view, terminals_live
 
 
@@ -90,6 +91,8 @@ def _terminal_page(request, terminal, *, code=None, providers_form=None, status=
         "heartbeats": terminal.heartbeats.order_by("-id")[:100],
         "alerts": alerts_of_terminal(request.dealer, terminal),
         "audit": terminal.audit.select_related("user").order_by("-id")[:20],
+        # Kiosk logs: for dealer admins only (None hides the section), as their download.
+        "logs": terminal.logs.defer("gzip").order_by("-id")[:20] if may_read_logs(request) else None,
         "code": code,
         "current_code": terminal.enrollment_codes.order_by("-id").first(),
         "providers_form": providers_form or ProvidersForm(

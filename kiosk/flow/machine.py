@@ -148,6 +148,11 @@ class Flow:
                 self.lang = lang
             self.activity = self.clock()
 
+    def touch(self) -> None:
+        """A touch on the idle screen's full-screen ad: the services show again (the idle time starts over)."""
+        with self.lock:
+            self.activity = self.clock()
+
     def choose(self, code: str) -> bool:
         with self.lock:
             if self.state == S.ACCOUNT:

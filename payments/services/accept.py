@@ -19,6 +19,7 @@ from ..errors import Flag, Reason, TxnConflict
 from ..locks import lock_payment
 from ..messages import submit_on_commit
 from ..models import Event, Payment, Status
+from . import accept_sql
 from .transition import payment_note, payment_transition
 
 CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
@@ -132,33 +133,45 @@ def payment_accept(*, terminal, request: PaymentRequest) -> tuple[Payment, bool]
     provider = catalogue.provider_by_code(request.provider_code, snap)
     detail: dict = {}
     amount, fee, credited, reward, flags, status, reason = _judge(terminal, request, provider, now, snap, detail)
+    payment = Payment(
+        terminal=terminal, dealer_id=terminal.dealer_id, txn=request.txn, provider=provider,
+        provider_code=request.provider_code, account=request.account, fields=request.fields,
+        amount=amount, fee=fee, credited=credited, reward=reward, status=status, reason=reason,
+        flags=[str(f) for f in flags], content_hash=digest,
+        cheque_number=f"{terminal.number}-{request.txn}", paid_at=request.paid_at,
+        finished_at=now if status == Status.FAILED else None,
+        # The on-commit message is on its way: the sweeper leaves it alone until then.
+        leased_until=now + _accepted_lease() if status == Status.ACCEPTED else None,
+    )
+    event = Event(from_status="", to_status=status, reason=reason, actor=f"terminal:{terminal.number}",
+                  detail={"flags": payment.flags, **detail})
     try:
-        with transaction.atomic():
-            payment = Payment.objects.create(
-                terminal=terminal, dealer_id=terminal.dealer_id, txn=request.txn, provider=provider,
-                provider_code=request.provider_code, account=request.account, fields=request.fields,
-                amount=amount, fee=fee, credited=credited, reward=reward, status=status, reason=reason,
-                flags=[str(f) for f in flags], content_hash=digest,
-                cheque_number=f"{terminal.number}-{request.txn}", paid_at=request.paid_at,
-                finished_at=now if status == Status.FAILED else None,
-                # The on-commit message is on its way: the sweeper leaves it alone until then.
-                leased_until=now + _accepted_lease() if status == Status.ACCEPTED else None,
-            )
-            if status == Status.ACCEPTED and not _debit(payment):
-                status, reason = Status.HELD, Reason.INSUFFICIENT_BALANCE
-                payment.status, payment.reason, payment.leased_until = status, reason, None
-                payment.save(update_fields=["status", "reason", "leased_until"])
-            Event.objects.create(payment=payment, from_status="", to_status=status, reason=reason,
-                                 actor=f"terminal:{terminal.number}", detail={"flags": payment.flags, **detail})
-            if status == Status.ACCEPTED:
-                submit_on_commit(payment.pk)
+        if accept_sql.supported():
+            debit = payment.credited if status == Status.ACCEPTED and payment.credited > 0 else None
+            accept_sql.payment_insert(payment=payment, event=event, debit=debit, now=now)
+        else:
+            _insert_orm(payment, event)
     except IntegrityError:
         # Another request with the same txn won the insert; answer as it did.
         existing = _existing(terminal, request, digest)
         if existing is None:
             raise
         return existing, False
+    if payment.status == Status.ACCEPTED:
+        submit_on_commit(payment.pk)  # at once in autocommit; after the caller's commit inside one
     return payment, True
+
+
+def _insert_orm(payment: Payment, event: Event) -> None:
+    """The acceptance writes through the ORM (SQLite; accept_sql.py does them in one statement on
+    PostgreSQL): payment, debit and ledger entry when accepted, first event, one transaction."""
+    with transaction.atomic():
+        payment.save(force_insert=True)
+        if payment.status == Status.ACCEPTED and not _debit(payment):
+            payment.status, payment.reason, payment.leased_until = Status.HELD, Reason.INSUFFICIENT_BALANCE, None
+            payment.save(update_fields=["status", "reason", "leased_until"])
+        event.payment, event.to_status, event.reason = payment, payment.status, payment.reason
+        event.save(force_insert=True)
 
 
 def payment_held_resume(*, dealer_id: int, actor: str = "worker") -> list[int]:

@@ -5,10 +5,11 @@ exactly as `payment_accept` judges it, and each still answers for itself (201 ne
 first answer to a repeat, 409 a txn used for other content). The writes go per table:
 
 1. one SELECT of the batch's txns already recorded for this terminal (repeats answer from it);
-2. one INSERT of the new payments;
-3. one conditional UPDATE debiting the dealer the sum of the accepted ones, when balance and
+2. one conditional UPDATE debiting the dealer the sum of the accepted ones, when balance and
    credit limit cover it all (else each is debited in order as a single payment would be,
-   and those that do not fit wait `held`);
+   and those that do not fit wait `held`), run before the INSERT so the dealer's row is
+   locked before the payments' unique slots, as in the single acceptance;
+3. one INSERT of the new payments;
 4. one INSERT of their ledger entries, one of their first events;
 5. after commit, one message for all the accepted ones (payments.tasks.submit_many fans it
    out to the gateway queue), not one publish per payment.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -108,8 +110,16 @@ def _accept_together(terminal, items: list[Item]) -> None:
         fresh.append((item, status, detail))
     if not rows:
         return
+    # The dealer's row first, then the payments' unique slots: the order the single acceptance's
+    # statement takes them in (accept_sql.py), so a batch and a single post of the same txn
+    # never wait on each other in a circle.
+    debited = [i.payment for i, status, _ in fresh if status == Status.ACCEPTED and i.payment.credited > 0]
+    balance = _debit_total(terminal, debited)
     Payment.objects.bulk_create(rows)
-    _debit_all(terminal, [i.payment for i, status, _ in fresh if status == Status.ACCEPTED])
+    if balance is not None:
+        _ledger_all(terminal, debited, balance)
+    else:
+        _debit_each(debited)
     actor = f"terminal:{terminal.number}"
     Event.objects.bulk_create([
         Event(payment=i.payment, from_status="", to_status=i.payment.status, reason=i.payment.reason, actor=actor,
@@ -120,11 +130,11 @@ def _accept_together(terminal, items: list[Item]) -> None:
         submit_many_on_commit(accepted)
 
 
-def _debit_all(terminal, payments: list[Payment]) -> None:
-    """Debit the accepted payments: one UPDATE for their sum when it is covered, else one by one in order."""
-    debited = [p for p in payments if p.credited > 0]
+def _debit_total(terminal, debited: list[Payment]) -> Decimal | None:
+    """Debit the sum of `debited` in one conditional UPDATE when balance + credit limit cover it all;
+    the balance after it, or None (nothing debited) when it does not fit or there is nothing to debit."""
     if not debited:
-        return
+        return None
     total = rub(sum((p.credited for p in debited), rub(0)))
     table = Dealer._meta.db_table
     with transaction.get_connection().cursor() as cur:
@@ -136,14 +146,13 @@ def _debit_all(terminal, payments: list[Payment]) -> None:
             [total, terminal.dealer_id, total])
         row = cur.fetchone()
     if row is None:
-        for p in debited:  # not all of it fits: each in order, as single payments would be
-            if not _debit(p):
-                p.status, p.reason, p.leased_until = Status.HELD, Reason.INSUFFICIENT_BALANCE, None
-                p.save(update_fields=["status", "reason", "leased_until"])
-        return
-    balance = rub(row[0] if not isinstance(row[0], float | int) else str(row[0]))
-    # The entries read as if posted one after another: each one's balance_after in order.
-    after = balance + total
+        return None
+    return rub(row[0] if not isinstance(row[0], float | int) else str(row[0]))
+
+
+def _ledger_all(terminal, debited: list[Payment], balance: Decimal) -> None:
+    """The entries of a sum debited at once, read as if posted one after another (balance_after in order)."""
+    after = balance + sum((p.credited for p in debited), rub(0))
     entries = []
     for p in debited:
         after -= p.credited
@@ -151,3 +160,11 @@ def _debit_all(terminal, payments: list[Payment]) -> None:
                                    amount=-p.credited, balance_after=after, payment=p,
                                    comment=p.cheque_number[:255]))
     LedgerEntry.objects.bulk_create(entries)
+
+
+def _debit_each(debited: list[Payment]) -> None:
+    """Not all of it fits: each in order, as single payments would be; what does not fit waits held."""
+    for p in debited:
+        if not _debit(p):
+            p.status, p.reason, p.leased_until = Status.HELD, Reason.INSUFFICIENT_BALANCE, None
+            p.save(update_fields=["status", "reason", "leased_until"])

@@ -75,7 +75,9 @@ COMMAND = {
     "properties": {
         "id": {"type": "integer", "description": "Acknowledge it in the next heartbeat; run each id at most once."},
         "kind": {"type": "string", "enum": list(TerminalCommand.Kind.values)},
-        "args": {"type": "object", "description": "update: {\"release\": \"<version>\"}; the others: {}."},
+        "args": {"type": "object", "description": (
+            "update: {\"release\": \"<version>\", \"sha256\", \"size\", ...}; collect_logs: {\"max_bytes\": N} "
+            "(the server's limit of a log's text, POST /logs); the others: {}.")},
     },
 }
 

@@ -396,6 +396,12 @@ from .fleet_schema import FLEET_PATHS, FLEET_SCHEMAS  # noqa: E402
 SCHEMA["paths"].update(FLEET_PATHS)
 SCHEMA["components"]["schemas"].update(FLEET_SCHEMAS)
 
+# The kiosk's log bundles (terminals/api/logs.py).
+from .logs_schema import LOG_PATHS, LOG_SCHEMAS  # noqa: E402
+
+SCHEMA["paths"].update(LOG_PATHS)
+SCHEMA["components"]["schemas"].update(LOG_SCHEMAS)
+
 # The release endpoints and the heartbeat's `update` (updates/api_schema.py).
 from updates.api_schema import PATHS as RELEASE_PATHS  # noqa: E402
 from updates.api_schema import UPDATE_REPORT  # noqa: E402

@@ -2,7 +2,7 @@ from django.urls import path, re_path
 
 from updates import api as updates_api
 
-from . import fleet, lookups, views
+from . import fleet, logs, lookups, views
 
 app_name = "terminal_api"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("phone/<str:number>", lookups.phone, name="phone"),
     path("checks", lookups.checks, name="checks"),
     path("encashments", fleet.encashments, name="encashments"),
+    path("logs", logs.logs, name="logs"),
     path("releases/<str:version>/manifest", updates_api.release_manifest, name="release-manifest"),
     path("releases/<str:version>/archive", updates_api.release_archive, name="release-archive"),
     # Anything else under the API is a JSON 404 (never Django's HTML page or a slash redirect).

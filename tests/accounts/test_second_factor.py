@@ -1,10 +1,23 @@
 """TOTP for staff: required when KIT_STAFF_2FA is on, optional for dealers, with recovery codes."""
 
+import time
+from types import SimpleNamespace
+
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kit.nav import NAV
+
+
+@pytest.fixture(autouse=True)
+def one_totp_step(monkeypatch):
+    """The codes are for 30-second steps of the clock: a slow run that crossed a step's boundary
+    between making a code and checking it saw another step than the test meant. The clock of the
+    app's codes (django_otp.oath) and of the server's check (otp_totp) stands still mid-step."""
+    now = (int(time.time()) // 30) * 30 + 10.0
+    monkeypatch.setattr("django_otp.oath.time", lambda: now)
+    monkeypatch.setattr("django_otp.plugins.otp_totp.models.time", SimpleNamespace(time=lambda: now))
 
 
 def code_for(device: TOTPDevice, drift: int = 0) -> str:

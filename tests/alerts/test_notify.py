@@ -107,3 +107,22 @@ def test_the_console_mail_backend_prints_one_message_per_opening(terminal, deale
     out = capsys.readouterr().out
     assert out.count("To: dealer@example.com") == 1
     assert "— кассета заполнена: терминал 1001, Москва, Тверская ул., 1\n  с 01.12.2026 12:00" in out
+
+
+def test_the_balance_low_email_names_the_available_balance_and_the_threshold(demo, dealer_mail, settings):
+    from django.utils import translation
+
+    from alerts.services import balance_alert_check
+    from kit.templatetags.kit import rub
+
+    settings.KIT_ALERT_NOTIFIERS = ["email"]
+    settings.KIT_ALERT_BALANCE_THRESHOLD = "2000000.00"
+    balance_alert_check(dealer=demo, now=T0)
+    assert alerts_notify_pending(now=T0) == 1
+    [message] = mail.outbox
+    assert message.subject == "Тревога: доступный баланс ниже порога (Demo)"
+    with translation.override("ru"):
+        available, threshold = rub(demo.balance + demo.credit_limit), rub("2000000.00")
+    assert threshold == "2\xa0000\xa0000,00\xa0₽"
+    assert (f"доступно {available}, ниже порога {threshold}: платежи, которые не помещаются в баланс, "
+            "ждут пополнения") in message.body

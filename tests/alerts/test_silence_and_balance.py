@@ -73,10 +73,28 @@ def test_balance_below_the_threshold_opens_once_and_closes_when_it_rises(demo, s
 
 
 def test_a_dealers_own_threshold_wins_over_the_default(demo, settings):
+    from dealers.services import balance_alert_set
+
     settings.KIT_ALERT_BALANCE_THRESHOLD = "10.00"
-    demo.low_balance_threshold = Decimal("99999999.00")
+    balance_alert_set(dealer=demo, threshold="99999999.00")  # the cabinet's threshold form
     assert balance_alert_check(dealer=demo, now=T0).detail == {
         "available": str(demo.balance + demo.credit_limit), "threshold": "99999999.00"}
+
+
+def test_a_dealers_own_zero_turns_the_alert_off_whatever_the_default(demo, demo_sub, settings):
+    from dealers.services import balance_alert_set
+
+    settings.KIT_ALERT_BALANCE_THRESHOLD = "99999999.00"
+    balance_alert_set(dealer=demo_sub, threshold="0")
+    assert balance_alert_check(dealer=demo_sub, now=T0) is None
+    assert alerts_balance_sweep(now=T0) == 1  # Demo, on the default; Demo Sub is off
+    assert list(Alert.objects.values_list("dealer__name", flat=True)) == ["Demo"]
+
+
+def test_a_default_threshold_that_is_not_an_amount_is_no_threshold(demo, settings, caplog):
+    settings.KIT_ALERT_BALANCE_THRESHOLD = "lots"
+    assert alerts_balance_sweep(now=T0) == 0
+    assert Alert.objects.count() == 0 and "KIT_ALERT_BALANCE_THRESHOLD='lots'" in caplog.text
 
 
 def test_no_threshold_means_no_balance_alert(world, settings):

@@ -73,3 +73,50 @@ def test_a_dealer_commands_a_restart_and_reads_an_encashment(page, phone_page, l
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, width
     kiosk.close()
+
+
+def test_a_dealer_asks_for_the_kiosks_log_and_downloads_it(page, phone_page, live_server):
+    from kiosk.logs import bundle
+
+    kiosk = _kiosk(live_server)
+    login(page, "dealer")
+    page.goto("/cabinet/terminals/")
+    page.click("text=1001")
+    page.click("#terminal-commands")
+    page.select_option("#id_kind", "collect_logs")
+    page.click("#queue-command")
+    page.wait_for_load_state()
+
+    # The kiosk (its client, as kiosk/logs.py sends): the command in a heartbeat, the log, the ack.
+    [command] = kiosk.heartbeat({}).json()["commands"]
+    assert (command["kind"], command["args"]) == ("collect_logs", {"max_bytes": 4 * 1024 * 1024})
+    text = "".join(f"2026-11-28 12:{n // 60:02}:{n % 60:02},000 INFO kiosk.flow: строка журнала {n}\n"
+                   for n in range(400))
+    doc = bundle(text, truncated=False, command=command["id"])
+    assert kiosk.post_logs(doc).status_code == 201
+    message = f"sent {len(doc['log']) * 3 // 4 // 1024 + 1} KB ({len(text.encode()) // 1024 + 1} KB of log)"
+    kiosk.heartbeat({"acks": [{"id": command["id"], "ok": True, "message": message}]})
+    page.click("#refresh")
+    row = page.locator(f'#commands tr[data-id="{command["id"]}"]')
+    assert row.locator("td.state").inner_text() == "выполнена"
+    assert message in row.inner_text()
+    with page.expect_download() as download:
+        row.locator("a.log-link").click()
+    assert download.value.suggested_filename.startswith("kiosk-1001-")
+    assert open(download.value.path(), encoding="utf-8").read() == text
+    shot(page, "cabinet-commands-log")
+
+    page.click("text=← Терминал 1001")
+    page.wait_for_load_state()
+    logs = page.locator("#terminal-logs")
+    logs.scroll_into_view_if_needed()
+    assert "400" in logs.inner_text()
+    shot(page, "cabinet-terminal-logs")
+
+    login(phone_page, "dealer")
+    phone_page.goto(page.url)
+    phone_page.locator("#terminal-logs").scroll_into_view_if_needed()
+    shot(phone_page, "cabinet-terminal-logs-phone")
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    kiosk.close()

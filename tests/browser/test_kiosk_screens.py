@@ -114,3 +114,107 @@ def test_the_service_and_out_of_service_screens(kiosk_page):
     page.wait_for_url("**/out-of-service")
     page.get_by_role("heading", name="Терминал временно не работает").wait_for()
     shot(page, "kiosk/08-out-of-service")
+
+
+def _picture(size, colour, text, text_colour="#ffffff") -> dict:
+    """A PNG with a line of Russian text, as screens.images.image_check hands an upload to the services."""
+    import hashlib
+    import io
+    from pathlib import Path
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(Path(__file__).resolve().parents[2] / "kit" / "fonts" / "DejaVuSans-Bold.ttf"),
+                              size[1] // 3)
+    img = Image.new("RGB", size, colour)
+    ImageDraw.Draw(img).text((size[0] // 2, size[1] // 2), text, fill=text_colour, font=font, anchor="mm")
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    data = buf.getvalue()
+    return {"data": data, "content_type": "image/png", "width": size[0], "height": size[1],
+            "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def test_the_kiosk_screens_in_the_servers_theme_with_its_ads(kiosk_page, terminal):
+    """A theme and ads set on the server (through the services the cabinet calls) reach the kiosk with a
+    config refresh; its screens show them. Screenshots kiosk/10-* to kiosk/14-*."""
+    from datetime import time as clock_time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kiosk.sync import config_refresh
+    from kiosk.web import IDLE_AD_SECONDS
+    from screens import services
+    from screens.models import Ad, Theme
+
+    h, page = kiosk_page
+    Ad.objects.all().delete()
+    dealer = terminal.dealer
+    logo = _picture((240, 80), "#f97316", "ГОРОД")
+    theme = services.theme_save(theme=Theme(dealer=dealer, name="Ночная", layout="large", background="#0f172a",
+                                            text="#e2e8f0", accent="#f97316", button_text="#111827"), logo=logo)
+    services.theme_assign(theme=theme, terminals=[terminal])
+    today = timezone.localdate()
+    every_day = dict(dealer=dealer, date_from=today - timedelta(days=1), date_to=today + timedelta(days=30),
+                     weekdays="1234567", time_from=clock_time(0), time_to=clock_time(0))
+    services.ad_save(ad=Ad(name="Сверху", kind="text", text="Оплата ЖКХ без комиссии до конца месяца",
+                           position="top", **every_day), terminals=[terminal])
+    banner = _picture((1000, 90), "#1e293b", "Интернет ДомНет — 500 ₽ в месяц", "#f97316")
+    services.ad_save(ad=Ad(name="Снизу", kind="image", position="bottom", **every_day), terminals=[terminal],
+                     image=banner)
+    services.ad_save(ad=Ad(name="Весь экран", kind="text", text="Платите за связь и ЖКХ здесь — круглосуточно",
+                           position="idle", **every_day), terminals=[terminal])
+    services.ad_save(ad=Ad(name="Не сегодня", kind="text", text="Не сегодня", position="top",
+                           **{**every_day, "date_from": today + timedelta(days=1)}), terminals=[terminal])
+    # What the heartbeat's refresh_config does, here in the test's thread (it sees the test's database).
+    assert config_refresh(store=h.store, client=h.kiosk.client, link=h.kiosk.link)
+    h.kiosk.link.ok()
+
+    page.goto("/")
+    page.get_by_role("heading", name="Выберите услугу").wait_for()
+    assert page.locator("body.layout-large").count() == 1
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(15, 23, 42)"
+    assert page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor") == "rgb(249, 115, 22)"
+    tile = page.get_by_role("button", name="МТС")
+    assert tile.evaluate("b => getComputedStyle(b).color") == "rgb(17, 24, 39)"
+    assert page.locator("header img.logo").evaluate("i => i.naturalWidth") == 240  # loaded from the cache
+    assert "Оплата ЖКХ без комиссии" in page.locator(".ad-top").inner_text()
+    assert page.locator(".ad-bottom img").evaluate("i => i.naturalWidth") == 1000
+    assert "Не сегодня" not in page.content()
+    shot(page, "kiosk/10-theme-home")
+
+    tile.click()
+    page.wait_for_url("**/account")
+    for digit in "9161234567":
+        page.locator(".keypad").get_by_role("button", name=digit, exact=True).click()
+    shot(page, "kiosk/11-theme-account")
+    page.get_by_role("button", name="Далее").click()
+    page.wait_for_url("**/insert")
+    h.validator_sim.insert(100)
+    page.locator("#total").filter(has_text="100,00").wait_for()
+    shot(page, "kiosk/12-theme-insert")
+    page.locator("#pay").click()
+    page.wait_for_url("**/receipt")
+    page.get_by_role("heading", name="Спасибо! Платёж принят").wait_for()
+    assert page.locator(".ad-top").count() == 1 and page.locator(".ad-bottom").count() == 1
+    shot(page, "kiosk/13-theme-receipt")
+    page.locator("#done").click()
+    page.wait_for_url("**/")
+
+    h.clock.advance(IDLE_AD_SECONDS + 1)  # nobody touches the kiosk for a minute
+    page.goto("/")
+    page.locator(".idle-ad").wait_for()
+    assert "круглосуточно" in page.locator(".ad-idle").inner_text()
+    assert page.locator("header").is_hidden()
+    shot(page, "kiosk/14-theme-idle-ad")
+    page.locator(".idle-ad").click()
+    page.get_by_role("heading", name="Выберите услугу").wait_for()
+
+    theme.layout, theme.background, theme.text, theme.accent, theme.button_text = (
+        "list", "#fdf6ec", "#3b2f2f", "#0f766e", "#ffffff")
+    services.theme_save(theme=theme, remove_logo=True)
+    assert config_refresh(store=h.store, client=h.kiosk.client, link=h.kiosk.link)
+    page.goto("/")
+    assert page.locator("body.layout-list").count() == 1 and page.locator("header img").count() == 0
+    shot(page, "kiosk/15-theme-list")

@@ -271,3 +271,14 @@ def test_the_low_balance_banner_and_the_threshold_form(dealer_client, demo):
     assert 'id="low-balance"' not in dealer_client.get(reverse("cabinet:overview")).content.decode()
     dealer_client.post(url, {"threshold": "2000000.00"})
     assert 'id="low-balance"' in dealer_client.get(reverse("cabinet:overview")).content.decode()
+
+
+def test_the_banner_and_the_form_follow_the_default_threshold_until_the_dealer_sets_one(dealer_client, demo,
+                                                                                         settings):
+    """The banner shows what opens `balance_low`: the dealer's own threshold, else KIT_ALERT_BALANCE_THRESHOLD."""
+    settings.KIT_ALERT_BALANCE_THRESHOLD = "2000000.00"  # Demo has 1,000,000.00
+    page = dealer_client.get(reverse("cabinet:agents")).content.decode()
+    assert 'id="low-balance"' in page and 'value="2000000.00"' in page
+    dealer_client.post(reverse("cabinet:dealer_threshold", args=[demo.pk]), {"threshold": "0"})  # off
+    page = dealer_client.get(reverse("cabinet:agents")).content.decode()
+    assert 'id="low-balance"' not in page and 'name="threshold" value="0.00"' in page

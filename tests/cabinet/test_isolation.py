@@ -33,6 +33,7 @@ OWNERS = {
     "agent_rate": "dealer", "agent_user_create": "dealer", "agent_transfer": "dealer", "dealer_threshold": "dealer",
     "agent_user_deactivate": "dealeruser", "agent_user_activate": "dealeruser", "topup_scan": "topup",
     "claim": "claim",
+    "terminal_log": "log",
 }
 
 
@@ -64,6 +65,8 @@ def _object(kind, dealer, user, make_payment):
         return _claim(make_payment(terminal, "10.00"))
     if kind == "encashment":
         return _encashment(terminal)
+    if kind == "log":
+        return _log(terminal)
     raise AssertionError(f"no object kind {kind}")
 
 
@@ -105,6 +108,18 @@ def _encashment(terminal):
     return row
 
 
+def _log(terminal):
+    import base64
+    import uuid
+
+    from terminals.logs import LogBundle, encode_log, log_record
+
+    text = "a kiosk log line\n"
+    row, _ = log_record(terminal=terminal, bundle=LogBundle(kiosk_id=uuid.uuid4(), command_id=None, truncated=False,
+                                                            text=text, gzip=base64.b64decode(encode_log(text))))
+    return row
+
+
 def test_every_cabinet_url_with_an_id_is_in_the_isolation_table():
     assert _with_ids(), "the cabinet has URLs with ids"
     assert set(_with_ids()) <= set(OWNERS), f"add these URL names to OWNERS: {set(_with_ids()) - set(OWNERS)}"
@@ -141,7 +156,7 @@ def test_every_id_outside_the_viewers_subtree_is_404_for_get_and_post(client, wo
 @pytest.mark.django_db
 def test_the_owner_sees_each_of_those_objects(client, world, demo, make_payment, dealer_user):
     client.login(username="dealer", password="kit-demo")
-    for name in ("terminal", "payment", "theme", "ad", "claim", "encashment"):
+    for name in ("terminal", "payment", "theme", "ad", "claim", "encashment", "terminal_log"):
         obj = _object(OWNERS[name], demo, dealer_user, make_payment)
         assert client.get(reverse(f"cabinet:{name}", kwargs={"pk": obj.pk})).status_code == 200
 

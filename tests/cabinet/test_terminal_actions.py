@@ -91,3 +91,18 @@ def test_heartbeats_make_a_history_pruned_after_the_kept_days_and_the_attention_
     Terminal.objects.filter(pk=terminal.pk).update(last_seen=timezone.now() - timedelta(minutes=1))
     text = dealer_client.get(reverse("cabinet:terminals"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "1001" in text
+
+
+@pytest.mark.django_db
+def test_the_terminal_pages_actions_are_named_in_words(dealer_client, terminal, dealer_user):
+    from terminals.models import AUDIT_ACTIONS, TerminalAudit
+
+    for action in [*AUDIT_ACTIONS, "something_new"]:
+        TerminalAudit.objects.create(terminal=terminal, action=action, user=dealer_user)
+    page = dealer_client.get(reverse("cabinet:terminal", args=[terminal.pk])).content.decode()
+    cells = re.findall(r"<td>([^<]*)</td></tr>", page)
+    for word in ("заблокирован", "разблокирован", "поставлена команда", "скачан журнал", "назначено оформление",
+                 "выдан код регистрации", "внесён пересчёт банка", "изменены услуги", "терминал создан"):
+        assert word in cells
+    assert "log_downloaded" not in cells and "command" not in cells
+    assert "something_new" in cells  # an action nobody named yet still shows, as its code

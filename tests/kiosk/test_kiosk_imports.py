@@ -8,7 +8,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER = {"django", "kit", "payments", "terminals", "dealers", "providers", "gateways", "claims", "support",
-          "reconcile", "rest_framework", "celery"}
+          "reconcile", "rest_framework", "celery", "screens", "alerts", "accounts", "updates"}
 
 
 def test_no_kiosk_module_imports_django_or_a_server_app():

@@ -7,6 +7,8 @@ moments. After each, the books must agree: every payment on the server exactly o
 store holding exactly the money the validator stacked.
 """
 
+import gzip
+import hashlib
 import json
 import random
 import threading
@@ -168,9 +170,79 @@ def test_encashment_and_remote_commands(platform, devices, kiosk):
     kiosk.http = httpx.Client(base_url=f"http://127.0.0.1:{new_port}", timeout=10)
     assert kiosk.store_rows("SELECT count(*) FROM commands WHERE id = ?", pk)[0][0] == 1
     assert b"restarting on a remote command" in (kiosk.dir / "kiosk.log").read_bytes()
+
+    # collect_logs: the program's own log file (data/logs/kiosk.log, the restart in it) reaches the server.
+    pk = queue_command(platform, "collect_logs")
+    wait_for(lambda: command_state(platform, pk)[0] == "done", 20, "collect_logs to be acknowledged")
+    assert command_state(platform, pk)[1].startswith("sent ")
+    [(data, size)] = platform.query("SELECT gzip, size FROM terminals_terminallog WHERE command_id = %s", pk)
+    text = gzip.decompress(bytes(data)).decode()
+    assert len(text.encode()) == size and "restarting on a remote command" in text
+    assert text.index(", terminal 1001, store ") < text.index("restarting on a remote command")  # oldest first
     txn = pay(kiosk, devices, "9161112229", 100)
     assert txn == str(int(txns[-1]) + 1)  # the counter and the store went on where they were
     check_books(platform, devices, kiosk)
+    kiosk.stop()
+
+
+# What a dealer does in the cabinet (its views call these services), run in the platform's database:
+# a theme with a logo on terminal 1001, an ad on all day from yesterday on, and one only on
+# tomorrow's day of the week (delivered, being in force within 24 hours, but not to be shown today).
+SCREENS_SETUP = """
+import hashlib, io
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
+from django.utils import timezone
+from PIL import Image
+from screens import services
+from screens.models import Ad, Theme
+from terminals.models import Terminal
+terminal = Terminal.objects.get(number='1001')
+dealer = terminal.dealer
+buf = io.BytesIO()
+Image.new('RGB', (240, 80), '#e11d48').save(buf, 'PNG')
+data = buf.getvalue()
+logo = {'data': data, 'content_type': 'image/png', 'width': 240, 'height': 80,
+        'sha256': hashlib.sha256(data).hexdigest()}
+theme = services.theme_save(theme=Theme(dealer=dealer, name='E2E', layout='large', background='#101820',
+                                        text='#f2f2f2', accent='#e11d48', button_text='#fff7e6'), logo=logo)
+services.theme_assign(theme=theme, terminals=[terminal])
+now = timezone.localtime(timezone=ZoneInfo(dealer.time_zone))
+tomorrow = now + timedelta(days=1)
+for name, text, days in (('on', 'E2E: сегодня без комиссии', '1234567'),
+                         ('off', 'E2E: только завтра', str(tomorrow.isoweekday()))):
+    services.ad_save(ad=Ad(dealer=dealer, name=name, kind='text', text=text, position='top',
+                           date_from=now.date() - timedelta(days=1), date_to=now.date() + timedelta(days=30),
+                           weekdays=days, time_from=time(0), time_to=time(0)), terminals=[terminal])
+print(logo['sha256'])
+"""
+
+
+def test_a_theme_and_ads_set_on_the_server_reach_the_screens_after_refresh_config(platform, kiosk):
+    kiosk.start()
+    sha = platform.manage("shell", "-c", SCREENS_SETUP).strip().splitlines()[-1]
+    pk = queue_command(platform, "refresh_config")
+    wait_for(lambda: command_state(platform, pk)[0] == "done", 20, "refresh_config to be acknowledged")
+
+    def themed() -> str:
+        css = kiosk.http.get("/theme.css").text
+        for var in ("--bg: #101820", "--text: #f2f2f2", "--primary: #e11d48", "--button-text: #fff7e6"):
+            assert var in css, css
+        page = kiosk.http.get("/").text
+        assert "class='page-home layout-large'" in page
+        assert f"<img class='logo' src='/img/{sha}' alt=''>" in page
+        assert "E2E: сегодня без комиссии" in page.partition("<main>")[0]  # the top banner
+        assert "E2E: только завтра" not in page  # outside its schedule
+        image = kiosk.http.get(f"/img/{sha}")
+        assert image.status_code == 200 and hashlib.sha256(image.content).hexdigest() == sha
+        return page
+
+    themed()
+    assert (kiosk.dir / "data" / "images" / sha).is_file()
+    platform.stop_web()
+    wait_for(lambda: kiosk.state()["online"] is False, 15, "the kiosk to notice the server is gone")
+    assert "Нет связи с сервером" in themed()  # the theme, the logo and the ad, offline
+    platform.start_web()
     kiosk.stop()
 
 

@@ -192,8 +192,8 @@ def test_ads_follow_their_schedule(screens):
     app.cfg.ads.append({"text": "Night only", "from": "22:00", "to": "24:00", "days": [6, 7]})
     saturday_night = datetime(2026, 12, 5, 23, 0).astimezone()
     monday_night = datetime(2026, 12, 7, 23, 0).astimezone()
-    assert "Night only" in [a["text"] for a in app.ads_now(saturday_night)]
-    assert "Night only" not in [a["text"] for a in app.ads_now(monday_night)]
+    assert "Night only" in [a.text for a in app.ads_now(saturday_night)]
+    assert "Night only" not in [a.text for a in app.ads_now(monday_night)]
 
 
 def test_offline_the_home_screen_says_so_and_greys_out_providers_that_need_the_server(screens):

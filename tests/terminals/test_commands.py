@@ -122,6 +122,15 @@ def test_update_carries_its_release_and_the_others_carry_nothing(kiosk, terminal
         ("update", {"release": "1.4.0"}), ("print_test", {})]
 
 
+def test_collect_logs_carries_the_servers_limit_of_a_log(kiosk, terminal, settings):
+    settings.KIT_TERMINAL_LOGS_MAX_BYTES = 12345
+    [cmd] = command_queue(terminals=[terminal], kind="collect_logs")
+    assert kiosk.heartbeat({}).json()["commands"] == [{"id": cmd.pk, "kind": "collect_logs",
+                                                       "args": {"max_bytes": 12345}}]
+    cmd.refresh_from_db()
+    assert cmd.args == {}  # added when delivered, so a changed limit applies to commands already queued
+
+
 @pytest.mark.parametrize("kind,release,code", [("update", "", "release_required"), ("reboot", "", "unknown_kind"),
                                                ("update", "x" * 41, "release_required")])
 def test_a_bad_command_is_refused_with_a_stable_code(terminal, kind, release, code):

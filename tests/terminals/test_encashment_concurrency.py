@@ -1,5 +1,5 @@
 """Real concurrency against PostgreSQL: the (terminal, kiosk id) constraint is the encashment's idempotency key,
-and two heartbeats acknowledging one command move it once."""
+and two heartbeats acknowledging one command move it once; a log bundle likewise."""
 
 import threading
 
@@ -57,3 +57,15 @@ def test_concurrent_acknowledgements_of_one_command_finish_it_once(kiosk, transp
     assert cmd.state in ("done", "failed")
     assert cmd.message.startswith("from ")
     assert (cmd.state == "done") == (int(cmd.message.split()[1]) % 2 == 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_of_one_log_bundle_record_it_once(kiosk, transport):
+    from terminals.logs import encode_log, log_text
+    from terminals.models import TerminalLog
+
+    body = {"id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", "log": encode_log("one line of the kiosk's log\n")}
+    answers = _race(transport, kiosk.key, lambda c, i: c.post_logs(body).status_code, THREADS)
+    assert sorted(answers) == [200] * (THREADS - 1) + [201]
+    assert [log_text(r) for r in TerminalLog.objects.all()] == ["one line of the kiosk's log\n"]

@@ -42,7 +42,7 @@ def test_the_schema_names_the_four_signature_headers(schema):
     headers = {s["name"] for s in schema["components"]["securitySchemes"].values()}
     assert headers == {"X-KIT-Terminal", "X-KIT-Timestamp", "X-KIT-Nonce", "X-KIT-Signature"}
     signed = [op for path in schema["paths"].values() for op in path.values() if op.get("security")]
-    assert len(signed) == 10  # 7 + encashments + the release manifest and archive
+    assert len(signed) == 11  # 7 + encashments + logs + the release manifest and archive
 
 
 def test_a_payment_answer_matches_the_schema(kiosk, schema):

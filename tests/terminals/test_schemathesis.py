@@ -30,6 +30,7 @@ from werkzeug.urls import iri_to_uri
 
 from kiosk.signing import signed_headers
 from terminals.errors import STATUS, Code
+from terminals.logs import WORDED as LOG_WORDED
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +49,15 @@ STATE_REFUSALS = {
     "getPayment": {Code.NOT_FOUND},
     "getPhone": {Code.NUMBER_UNKNOWN},
     "postEncashment": {Code.CONFLICT},
+    "postLogs": {Code.CONFLICT},
     "getReleaseManifest": {Code.NOT_FOUND},
     "getReleaseArchive": {Code.NOT_FOUND, Code.RANGE_NOT_SATISFIABLE},
 }
 WORDED_RULES = {("credited", "fee + credited must equal amount"),
                 ("total", "must be the sum of the notes (face value x count)"),
-                ("closed_at", "not before opened_at")}
+                ("closed_at", "not before opened_at"),
+                # POST /logs: base64 the schema states; what the decoded bytes must be, only its description.
+                *(("log", reason) for reason in LOG_WORDED)}
 
 
 @pytest.fixture
@@ -180,7 +184,7 @@ def test_schema_valid_signed_requests_are_taken_and_answered_as_the_schema_says(
     ops = operations(schema)
     assert {op.label for op in ops} == {
         "POST /enroll", "POST /payments", "POST /payments/batch", "GET /payments/{txn}", "GET /config",
-        "POST /heartbeat", "GET /phone/{number}", "POST /checks", "POST /encashments",
+        "POST /heartbeat", "GET /phone/{number}", "POST /checks", "POST /encashments", "POST /logs",
         "GET /releases/{version}/manifest", "GET /releases/{version}/archive"}  # the schema itself is left out
     for operation in ops:
         run(operation, schemathesis.GenerationMode.POSITIVE, app)
