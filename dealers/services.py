@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kit.money import ZERO, MoneyError, rub
-from kit.rows import insert_ignoring_conflicts as rows_insert_ignoring_conflicts
+from kit.rows import Chain, Step
 
 from .locks import lock_dealers
 from .models import BalanceAlert, Dealer, DealerUser, LedgerEntry, Reward, TopUpRequest, Transfer
@@ -180,19 +180,23 @@ def reward_shares(*, payment) -> list[tuple[int, int, Decimal]]:
     return shares
 
 
-def reward_accrue_for_payment(*, payment) -> list[Reward]:
+def reward_accrue_for_payment(*, payment, chain: Chain | None = None, after: Step | None = None) -> list[Reward]:
     """Write the payment's reward shares as accrued rows, in the caller's transaction (its success).
 
     Inserts only: no dealer row is read for update or written, so a network's successes never
-    queue on the root dealer's balance row. Idempotent (one row per payment and dealer).
+    queue on the root dealer's balance row. Idempotent (one row per payment and dealer: ON
+    CONFLICT DO NOTHING). `chain`: the rows are steps of the caller's writes (kit/rows.py), sent
+    with its transition in one round trip, written only when `after` (the transition) wrote.
     """
     if not transaction.get_connection().in_atomic_block:
         raise LedgerError("reward_accrue_for_payment must run in the success transaction")
     rows = [Reward(payment_id=payment.pk, dealer_id=dealer_id, level=level, amount=share)
             for dealer_id, level, share in reward_shares(payment=payment)]
-    # One INSERT .. ON CONFLICT DO NOTHING built without the query compiler (kit/rows.py): every
-    # success of a provider with reward rates writes here (bulk_create cost ~0.4 ms of CPU).
-    rows_insert_ignoring_conflicts(Reward, rows)
+    writes = chain or Chain()
+    for row in rows:
+        writes.insert_new(row, after=after)
+    if chain is None:
+        writes.run()
     return rows
 
 

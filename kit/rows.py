@@ -18,10 +18,11 @@ save signals). Anything beyond these shapes uses the ORM.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from functools import cache
 
-from django.db import connections, models
+from django.db import DatabaseError, connections, models, transaction
 from django.utils import timezone
 
 
@@ -59,13 +60,14 @@ def shape(model: type[models.Model], alias: str = "default") -> Shape:
     return Shape(model, model._meta.db_table, model._meta.pk.column, fields, by_name, tuple(converters))
 
 
-def lock_clause(of: str = "") -> str:
-    """` FOR UPDATE [OF alias]` where the backend has it (SQLite has no row locks: nothing)."""
+def lock_clause(of: str | tuple[str, ...] = "") -> str:
+    """` FOR UPDATE [OF alias, ...]` where the backend has it (SQLite has no row locks: nothing)."""
     features = connections["default"].features
     if not features.has_select_for_update:
         return ""
     if of and features.has_select_for_update_of:
-        return f" FOR UPDATE OF {connections['default'].ops.quote_name(of)}"
+        qn = connections["default"].ops.quote_name
+        return " FOR UPDATE OF " + ", ".join(qn(alias) for alias in ((of,) if isinstance(of, str) else of))
     return " FOR UPDATE"
 
 
@@ -114,15 +116,10 @@ def _insert_sql(model, names: tuple[str, ...], db: str) -> str:
     return f"INSERT INTO {qn(s.table)} ({cols}) VALUES ({marks})"  # noqa: S608 - names from the model
 
 
-def insert(model: type[models.Model], values: dict, *, on_conflict: str = "", db: str = "default"):
-    """INSERT one row and return the new instance (None when `on_conflict` = a unique column and that
-    value exists: ON CONFLICT DO NOTHING, nothing written, the transaction still usable).
-
-    Fields not in `values` take their default; `auto_now`/`auto_now_add` dates are now, as `save()`
-    would set them. Foreign keys may be given as instances or as `<name>_id`.
-    """
+def _insert_row(model: type[models.Model], values: dict, db: str) -> tuple[dict, dict]:
+    """The row an INSERT writes (attname -> value, defaults and auto dates filled) and the related
+    instances given for foreign keys."""
     s = shape(model, db)
-    connection = connections[db]
     now = None
     row: dict = {}
     related: dict = {}
@@ -142,6 +139,29 @@ def insert(model: type[models.Model], values: dict, *, on_conflict: str = "", db
             related[f] = value
             value = value.pk
         row[f.attname] = value
+    return row, related
+
+
+def _inserted(model: type[models.Model], row: dict, related: dict, pk, db: str):
+    """The instance an INSERT of `row` made, as `save()` leaves it."""
+    obj = model(**row, **{model._meta.pk.attname: pk})
+    obj._state.adding = False
+    obj._state.db = db
+    for f, value in related.items():  # related instances given: keep them, as `Model(fk=obj)` does
+        f.set_cached_value(obj, value)
+    return obj
+
+
+def insert(model: type[models.Model], values: dict, *, on_conflict: str = "", db: str = "default"):
+    """INSERT one row and return the new instance (None when `on_conflict` = a unique column and that
+    value exists: ON CONFLICT DO NOTHING, nothing written, the transaction still usable).
+
+    Fields not in `values` take their default; `auto_now`/`auto_now_add` dates are now, as `save()`
+    would set them. Foreign keys may be given as instances or as `<name>_id`.
+    """
+    s = shape(model, db)
+    connection = connections[db]
+    row, related = _insert_row(model, values, db)
     names = tuple(row)
     sql = _insert_sql(model, names, db)
     qn = connection.ops.quote_name
@@ -153,32 +173,7 @@ def insert(model: type[models.Model], values: dict, *, on_conflict: str = "", db
         got = cursor.fetchone()
     if got is None:
         return None
-    obj = model(**row, **{model._meta.pk.attname: got[0]})
-    obj._state.adding = False
-    obj._state.db = db
-    for f, value in related.items():  # related instances given: keep them, as `Model(fk=obj)` does
-        f.set_cached_value(obj, value)
-    return obj
-
-
-def insert_ignoring_conflicts(model: type[models.Model], objs: list, db: str = "default") -> None:
-    """One INSERT of unsaved instances, ON CONFLICT DO NOTHING on any unique constraint: what
-    `bulk_create(objs, ignore_conflicts=True)` writes (and, like it, no primary keys set)."""
-    if not objs:
-        return
-    s = shape(model, db)
-    connection = connections[db]
-    fields = [f for f in s.fields if not (f.primary_key and isinstance(f, models.AutoField))]
-    names = tuple(f.attname for f in fields)
-    one = "(" + ", ".join(["%s"] * len(names)) + ")"
-    sql = _insert_sql(model, names, db).rsplit(" VALUES ", 1)[0]
-    sql += " VALUES " + ", ".join([one] * len(objs)) + " ON CONFLICT DO NOTHING"
-    params = []
-    for obj in objs:
-        for f in fields:
-            params.append(f.get_db_prep_save(f.pre_save(obj, add=True), connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return _inserted(model, row, related, got[0], db)
 
 
 @cache
@@ -204,3 +199,178 @@ def update(model: type[models.Model], pk, values: dict, *, where: dict | None = 
         cursor.execute(_update_sql(model, names, conds, db), params)
         return cursor.rowcount
 
+
+
+# --- several writes in one round trip ------------------------------------------------------
+@dataclass(eq=False)
+class Step:
+    """One write of a `Chain`. After `Chain.run()`: `written` (a row was inserted or updated) and,
+    for an insert that wrote, `obj` (the new instance)."""
+
+    kind: str  # "insert" or "update"
+    model: type[models.Model]
+    names: tuple[str, ...]  # insert: the columns written; update: the columns set
+    where: tuple[str, ...]  # update: the compare-and-set columns, after the primary key
+    on_conflict: str  # insert: "" (a clash is an error), a unique field's name, or "*" (any constraint)
+    after: Step | None  # written only when this earlier step wrote
+    params: list  # prepared values, in the order of the statement's placeholders
+    row: dict | None = None  # insert: the values, for the instance
+    related: dict | None = None
+    expect: str = ""  # when set, writing nothing is an error with this text
+    then: list = field(default_factory=list)  # called (no arguments) when the step wrote
+    written: bool = False
+    obj: models.Model | None = None
+
+    def key(self, index: dict) -> tuple:
+        return (self.kind, self.model, self.names, self.where, self.on_conflict,
+                None if self.after is None else index[id(self.after)])
+
+
+class Chain:
+    """Writes that depend on each other only through "write this only if that wrote", sent as ONE
+    statement on PostgreSQL (a data-modifying CTE, prepared on the server: kit/prepared.py) and
+    one after another elsewhere, with the same rows and the same outcome.
+
+    The engine records an attempt's answer, moves the payment and writes its event and reward
+    rows: four round trips through `update`/`insert`, one here. Each step is an INSERT (one row,
+    optionally ON CONFLICT DO NOTHING) or an UPDATE by primary key (optionally compare-and-set);
+    `after=` makes a step conditional on an earlier one having written its row. No step may
+    touch a row another step of the chain writes (PostgreSQL runs a CTE's writes on one snapshot).
+    `run()` is all or nothing, in the caller's transaction when there is one.
+    """
+
+    def __init__(self, db: str = "default"):
+        self.db = db
+        self.steps: list[Step] = []
+
+    def _add(self, step: Step) -> Step:
+        if step.after is not None and step.after not in self.steps:
+            raise ValueError("`after` must be an earlier step of the same chain")
+        self.steps.append(step)
+        return step
+
+    def insert(self, model: type[models.Model], values: dict, *, on_conflict: str = "",
+               after: Step | None = None) -> Step:
+        """One row, as `insert` writes it (`on_conflict`: a unique field's name, nothing written on a clash)."""
+        s = shape(model, self.db)
+        connection = connections[self.db]
+        row, related = _insert_row(model, values, self.db)
+        names = tuple(row)
+        params = [_prep(s.by_name[n], row[n], connection) for n in names]
+        return self._add(Step("insert", model, names, (), on_conflict, after, params, row=row, related=related))
+
+    def insert_new(self, obj: models.Model, *, after: Step | None = None) -> Step:
+        """An unsaved instance, ON CONFLICT DO NOTHING on any unique constraint, its fields' `pre_save`
+        applied: what `bulk_create([obj], ignore_conflicts=True)` writes (no instance comes back)."""
+        s = shape(type(obj), self.db)
+        connection = connections[self.db]
+        fields = [f for f in s.fields if not (f.primary_key and isinstance(f, models.AutoField))]
+        params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+        return self._add(Step("insert", type(obj), tuple(f.attname for f in fields), (), "*", after, params))
+
+    def update(self, model: type[models.Model], pk, values: dict, *, where: dict | None = None,
+               after: Step | None = None, expect: str = "") -> Step:
+        """UPDATE the row `pk` as `update` does (compare-and-set on `where`); `expect`: the text of the
+        DatabaseError `run()` raises when the row was not updated."""
+        s = shape(model, self.db)
+        connection = connections[self.db]
+        where = where or {}
+        names, conds = tuple(values), tuple(where)
+        params = [_prep(s.by_name[n], values[n], connection) for n in names]
+        params.append(pk)
+        params += [_prep(s.by_name[n], where[n], connection) for n in conds]
+        return self._add(Step("update", model, names, conds, "", after, params, expect=expect))
+
+    def run(self) -> None:
+        if not self.steps:
+            return
+        # All or nothing: one statement is atomic by itself, the steps one by one are not; and a
+        # step that was expected to write and did not rolls the others back. Inside the caller's
+        # transaction no savepoint is taken (a failure aborts that transaction anyway).
+        one = connections[self.db].vendor == "postgresql"
+        guard = not one or any(step.expect for step in self.steps)
+        with transaction.atomic(using=self.db, savepoint=False) if guard else nullcontext():
+            if one:
+                self._run_as_one()
+            else:
+                self._run_one_by_one()
+            for step in self.steps:
+                if step.expect and not step.written:
+                    raise DatabaseError(step.expect)
+        for step in self.steps:
+            if not step.written:
+                continue
+            for fn in step.then:
+                fn()
+
+    def _done(self, step: Step, pk) -> None:
+        step.written = pk is not None
+        if step.written and step.row is not None:
+            step.obj = _inserted(step.model, step.row, step.related or {}, pk, self.db)
+
+    def _run_as_one(self) -> None:
+        from . import prepared
+
+        index = {id(step): i for i, step in enumerate(self.steps)}
+        key = tuple(step.key(index) for step in self.steps)
+        sql = _CHAINS.get((key, self.db))
+        if sql is None:
+            sql = _CHAINS[(key, self.db)] = _chain_sql(self.steps, index, self.db)
+        got = prepared.execute(sql, [p for step in self.steps for p in step.params], db=self.db)
+        for step, pk in zip(self.steps, got, strict=True):
+            self._done(step, pk)
+
+    def _run_one_by_one(self) -> None:
+        connection = connections[self.db]
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for step in self.steps:
+                if step.after is not None and not step.after.written:
+                    continue
+                s = shape(step.model, self.db)
+                if step.kind == "update":
+                    cursor.execute(_update_sql(step.model, step.names, step.where, self.db), step.params)
+                    self._done(step, True if cursor.rowcount == 1 else None)
+                    continue
+                sql = _insert_sql(step.model, step.names, self.db) + _conflict(step, s, qn)
+                cursor.execute(sql + f" RETURNING {qn(s.pk_column)}", step.params)
+                got = cursor.fetchone()
+                self._done(step, None if got is None else got[0])
+
+
+_CHAINS: dict[tuple, str] = {}  # (the steps' shapes, db) -> the statement
+
+
+def _conflict(step: Step, s: Shape, qn) -> str:
+    if step.on_conflict == "*":
+        return " ON CONFLICT DO NOTHING"
+    if step.on_conflict:
+        return f" ON CONFLICT ({qn(s.by_name[step.on_conflict].column)}) DO NOTHING"
+    return ""
+
+
+def _chain_sql(steps: list[Step], index: dict, db: str) -> str:
+    """WITH s0 AS (...), s1 AS (...) SELECT (SELECT pk FROM s0), (SELECT pk FROM s1), ...
+
+    An insert after sK selects its values FROM sK (one row or none); an update after sK adds
+    EXISTS (SELECT 1 FROM sK) to its WHERE. Every step returns its primary key: NULL when it
+    wrote nothing."""
+    qn = connections[db].ops.quote_name
+    parts = []
+    for i, step in enumerate(steps):
+        s = shape(step.model, db)
+        after = None if step.after is None else f"s{index[id(step.after)]}"
+        if step.kind == "update":
+            sql = _update_sql(step.model, step.names, step.where, db)
+            if after:
+                sql += f" AND EXISTS (SELECT 1 FROM {after})"  # noqa: S608 - our own CTE names
+        else:
+            sql = _insert_sql(step.model, step.names, db)
+            if after:
+                head, marks = sql.rsplit(" VALUES (", 1)
+                sql = f"{head} SELECT {marks[:-1]} FROM {after}"  # noqa: S608 - names from the model
+            sql += _conflict(step, s, qn)
+        parts.append(f"s{i} AS ({sql} RETURNING {qn(s.pk_column)})")
+    pks = ", ".join(f"(SELECT {qn(shape(step.model, db).pk_column)} FROM s{i})"  # noqa: S608 - names from the models
+                    for i, step in enumerate(steps))
+    return f"WITH {', '.join(parts)} SELECT {pks}"

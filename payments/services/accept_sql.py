@@ -19,20 +19,18 @@ decides the payment's status: `accepted` when the debit happened, `held` /
 A repeated txn fails the whole statement with IntegrityError and nothing is written.
 
 PostgreSQL only (SQLite has no data-modifying CTEs): accept.py keeps the ORM path there.
-Server-side prepared statements do not survive a transaction-mode connection pooler
-(pgbouncer before 1.21): run PostgreSQL directly or through psycopg's own pool, as kit does.
+The statement is prepared on the server (kit/prepared.py, with what that asks of a pooler).
 """
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from decimal import Decimal
 
-import psycopg
-from django.db import connection, models, transaction
+from django.db import connection, models
 
 from dealers.models import Dealer, LedgerEntry
+from kit import prepared
 
 from ..errors import Reason
 from ..models import Event, Payment, Status
@@ -145,47 +143,11 @@ def payment_insert(*, payment: Payment, event: Event, debit: Decimal | None, now
         params = [debit, payment.dealer_id, debit, *_params(_PAYMENT, payment), *_params(_LEDGER, entry),
                   *_params(_EVENT, event)]
         sql = SQL_DEBIT
-    pk, status = _execute(sql, params)
+    # Inside a caller's transaction (tests, a batch's fallback) a savepoint, so a repeated txn rolls
+    # back only this statement, as the ORM path's atomic does.
+    pk, status = prepared.execute(sql, params, savepoint=True)
     payment.pk = pk
     if status != payment.status:  # the debit was not covered
         payment.status, payment.reason, payment.leased_until = Status.HELD, Reason.INSUFFICIENT_BALANCE, None
     event.payment_id, event.to_status, event.reason = pk, payment.status, payment.reason
     payment._state.adding = False
-
-
-class _Prepared(psycopg.Cursor):
-    """Server-side binding, and every statement prepared: Django turns psycopg's automatic
-    preparation off (prepare_threshold=None), and only this module's two statements come here."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-def _execute(sql: str, params: list) -> tuple[int, str]:
-    """One statement through a prepared, server-side-binding cursor, wrapped as Django wraps its own
-    cursors (errors translated, queries logged when they are captured)."""
-    connection.ensure_connection()
-    conn = connection.connection
-    if conn.prepare_threshold is None:
-        # Django leaves it None, which refuses even an explicit prepare=True. A threshold nobody
-        # reaches keeps psycopg from preparing anything on its own; Django's client-side-binding
-        # cursors never prepare anyway.
-        conn.prepare_threshold = 2**31 - 1
-    raw = _Prepared(conn)
-    # Django's plain wrapper (database errors translated, execute_wrappers applied); its debug
-    # wrapper cannot read a prepared statement's text, so captured queries are logged here.
-    cursor = connection.make_cursor(raw)
-    start = time.monotonic()
-    try:
-        with cursor:
-            if connection.in_atomic_block:
-                # Inside a caller's transaction (tests, a batch's fallback): a savepoint, so a
-                # repeated txn rolls back only this statement, as the ORM path's atomic does.
-                with transaction.atomic():
-                    cursor.execute(sql, params)
-                    return cursor.fetchone()
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-    finally:
-        if connection.queries_logged:
-            connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})

@@ -14,7 +14,6 @@ import secrets
 import time
 from decimal import Decimal
 
-from django.db import DatabaseError
 from django.utils import timezone
 
 from dealers.models import LedgerEntry
@@ -24,7 +23,7 @@ from gateways.models import Route
 from kit import rows
 
 from ..models import Attempt, Payment, Status
-from .transition import payment_transition
+from .transition import payment_transition, transition_add
 
 log = logging.getLogger("kit.payments.engine")
 
@@ -38,16 +37,12 @@ def new_attempt_id() -> str:
     return f"{int(time.time() * 1000) % 10**13:013d}{secrets.randbelow(10**5):05d}"
 
 
-def attempt_create(*, payment: Payment, route: Route) -> Attempt:
-    """A fresh attempt row with a unique attempt id: a clash writes nothing (ON CONFLICT DO NOTHING,
-    no savepoint needed) and draws again."""
-    for _ in range(10):
-        attempt = rows.insert(Attempt, {"payment": payment, "gateway": route.gateway, "attempt_id": new_attempt_id(),
-                                        "remote_id": route.remote_id, "round": payment.round},
-                              on_conflict="attempt_id")
-        if attempt is not None:
-            return attempt
-    raise RuntimeError("could not draw a unique attempt id")
+def attempt_add(chain: rows.Chain, *, payment: Payment, route: Route) -> rows.Step:
+    """A fresh attempt row with a new attempt id, as a step of `chain`. Uniqueness is the database's:
+    on a clash the step writes nothing (ON CONFLICT DO NOTHING, the transaction still usable) and
+    the caller draws again."""
+    return chain.insert(Attempt, {"payment": payment, "gateway": route.gateway, "attempt_id": new_attempt_id(),
+                                  "remote_id": route.remote_id, "round": payment.round}, on_conflict="attempt_id")
 
 
 def order_for(payment: Payment, attempt: Attempt) -> Order:
@@ -57,8 +52,10 @@ def order_for(payment: Payment, attempt: Attempt) -> Order:
                  upstream_id=attempt.upstream_id)
 
 
-def attempt_fill(attempt: Attempt, result: Result, *, close: bool, extra_ms: int = 0) -> None:
-    """Write a gateway answer onto the attempt (exchanges appended, secrets already masked)."""
+def attempt_fill(attempt: Attempt, result: Result, *, close: bool, extra_ms: int = 0,
+                 chain: rows.Chain | None = None) -> None:
+    """Write a gateway answer onto the attempt (exchanges appended, secrets already masked); with
+    `chain`, as one of the caller's writes (it runs them)."""
     attempt.outcome = str(result.outcome)
     attempt.result_code = (result.code or "")[:32]
     attempt.message = (result.message or "")[:255]
@@ -71,8 +68,12 @@ def attempt_fill(attempt: Attempt, result: Result, *, close: bool, extra_ms: int
     if close:
         attempt.state = CLOSED
         attempt.finished_at = timezone.now()
-    if rows.update(Attempt, attempt.pk, {name: getattr(attempt, name) for name in _FILLED}) != 1:
-        raise DatabaseError(f"attempt {attempt.pk} is gone")  # as save(update_fields=...) would say
+    writes = chain or rows.Chain()
+    # A missing row is an error, as save(update_fields=...) would say.
+    writes.update(Attempt, attempt.pk, {name: getattr(attempt, name) for name in _FILLED},
+                  expect=f"attempt {attempt.pk} is gone")
+    if chain is None:
+        writes.run()
 
 
 _FILLED = ("outcome", "result_code", "message", "upstream_id", "exchange", "duration_ms", "state", "finished_at", "polls")
@@ -89,13 +90,17 @@ def attempt_history(payment: Payment) -> list[tuple[int, str, str]]:
 
 
 # --- endings ----------------------------------------------------------------------------
-def succeed(payment: Payment, *, actor: str, detail: dict) -> bool:
-    """Succeed, and write the reward shares of the dealer chain in the same transaction (no dealer row locked)."""
-    if not payment_transition(payment=payment, to=Status.SUCCEEDED, actor=actor, reason="", detail=detail,
-                              next_try_at=None, leased_until=None):
-        return False
-    reward_accrue_for_payment(payment=payment)
-    return True
+def succeed(payment: Payment, *, actor: str, detail: dict, chain: rows.Chain | None = None) -> rows.Step:
+    """Succeed, and write the reward shares of the dealer chain in the same transaction (no dealer row
+    locked), in one round trip with the transition and with the caller's `chain` when given (the
+    caller runs it). Returns the transition's step: `written` once it ran and the payment moved."""
+    writes = chain or rows.Chain()
+    moved = transition_add(writes, payment=payment, to=Status.SUCCEEDED, actor=actor, reason="", detail=detail,
+                           next_try_at=None, leased_until=None)
+    reward_accrue_for_payment(payment=payment, chain=writes, after=moved)
+    if chain is None:
+        writes.run()
+    return moved
 
 
 def fail(payment: Payment, *, reason: str, actor: str, detail: dict) -> bool:

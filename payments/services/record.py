@@ -20,6 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from gateways.adapters.base import Outcome, Result
+from kit import rows
 
 from ..errors import Reason
 from ..models import Attempt, Payment, Status
@@ -34,8 +35,11 @@ def apply_result(payment: Payment, attempt: Attempt, result: Result, *, step: st
         outcomes.attempt_fill(attempt, result, close=True)
         return
     if outcome == Outcome.OK:
-        outcomes.attempt_fill(attempt, result, close=True)
-        outcomes.succeed(payment, actor=actor, detail=detail)
+        # The answer, the transition, its event and the reward rows: one round trip (kit/rows.py).
+        writes = rows.Chain()
+        outcomes.attempt_fill(attempt, result, close=True, chain=writes)
+        outcomes.succeed(payment, actor=actor, detail=detail, chain=writes)
+        writes.run()
         return
     if outcome == Outcome.DECLINED:
         outcomes.attempt_fill(attempt, result, close=True)

@@ -25,18 +25,18 @@ from django.utils import timezone
 
 from gateways.adapters.base import Adapter, Order, Outcome, Result, not_registered
 from gateways.breaker import breaker_record
-from gateways.models import Gateway, GatewayHealth
+from gateways.models import Gateway
 from gateways.services import adapter_for
 from kit import rows
 from kit.db import db_release
 from providers import selectors as catalogue
 
 from ..errors import Reason
-from ..locks import lock_payment_lean
+from ..locks import lock_payment_and_attempt, lock_payment_lean
 from ..models import Attempt, Payment, Status
 from . import outcomes, routing
 from .record import apply_result
-from .transition import payment_transition
+from .transition import transition_add
 
 log = logging.getLogger("kit.payments.engine")
 
@@ -79,18 +79,29 @@ def _reserve(payment_id: int, *, actor: str) -> tuple[int, Gateway, Adapter, Ord
         route = routing.route_next(payment, actor=actor, history=history)
         if route is None:
             return None
-        attempt = outcomes.attempt_create(payment=payment, route=route)
         changes = {"gateway": route.gateway, "tries": payment.tries + 1, "leased_until": None,
                    "next_try_at": now + timedelta(seconds=settings.KIT_ATTEMPT_LEASE_SECONDS)}
-        if payment.status == Status.ACCEPTED:
-            moved = payment_transition(payment=payment, to=Status.PROCESSING, actor=actor, reason="",
-                                       detail={"gateway": route.gateway.code, "attempt": attempt.attempt_id},
-                                       **changes)
-            if not moved:  # pragma: no cover - the row lock makes this unreachable on PostgreSQL
-                transaction.set_rollback(True)
-                return None
+        for _ in range(10):
+            # The attempt, the payment's move and its event: one round trip (kit/rows.py: Chain). A
+            # clashing attempt id writes nothing at all, and a new one is drawn.
+            writes = rows.Chain()
+            added = outcomes.attempt_add(writes, payment=payment, route=route)
+            attempt_id = added.row["attempt_id"]
+            if payment.status == Status.ACCEPTED:
+                moved = transition_add(writes, payment=payment, to=Status.PROCESSING, actor=actor, reason="",
+                                       detail={"gateway": route.gateway.code, "attempt": attempt_id},
+                                       after=added, **changes)
+            else:
+                moved = writes.update(Payment, payment.pk, {"reason": "", **changes}, after=added)
+            writes.run()
+            if added.written:
+                break
         else:
-            Payment.objects.filter(pk=payment.pk).update(reason="", **changes)
+            raise RuntimeError("could not draw a unique attempt id")
+        if not moved.written:  # pragma: no cover - the row lock makes this unreachable on PostgreSQL
+            transaction.set_rollback(True)
+            return None
+        attempt = added.obj
         order = outcomes.order_for(payment, attempt)
         gateway = route.gateway
     return attempt.pk, gateway, adapter_for(gateway), order
@@ -110,34 +121,16 @@ def _record(payment_id: int, attempt_pk: int, gateway: Gateway, check: Result, p
     merged = Result(result.outcome, result.code, result.message, result.upstream_id, result.reroutable,
                     check.exchanges + (pay.exchanges if pay is not None else ()), result.extra)
     with transaction.atomic():
-        payment = lock_payment_lean(payment_id)  # the dealer's path comes along: the reward shares read it
-        attempt = _attempt_locked(attempt_pk, gateway)
+        # The payment (with its dealer's path: the reward shares read it), the attempt and its
+        # gateway's breaker row (breaker_record reads it), locked, in one statement.
+        payment, attempt, health = lock_payment_and_attempt(payment_id, attempt_pk)
+        if attempt.gateway_id != gateway.pk:  # pragma: no cover - reserve created it with this gateway
+            raise RuntimeError(f"attempt {attempt_pk} is not at gateway {gateway.pk}")
+        gateway = copy.copy(gateway)
+        Gateway.health.related.set_cached_value(gateway, health)
+        Attempt.gateway.field.set_cached_value(attempt, gateway)
         if attempt.state != Attempt.State.OPEN:
             return payment  # already resolved by a poll (this worker was slower than its lease)
         breaker_record(attempt.gateway, result)
         apply_result(payment, attempt, merged, step=step, actor=actor)
     return payment
-
-
-_ATTEMPT_SQL: list[str] = []
-
-
-def _attempt_locked(attempt_pk: int, gateway: Gateway) -> Attempt:
-    """The attempt, locked, with the gateway reserve sent it to and that gateway's breaker row as of
-    now (one statement, built once: kit/rows.py), which breaker_record reads."""
-    if not _ATTEMPT_SQL:
-        a, h = rows.shape(Attempt), rows.shape(GatewayHealth)
-        _ATTEMPT_SQL.append(
-            f"SELECT {a.columns('a')}, {h.columns('h')} FROM {a.table} a "  # noqa: S608 - names from the models
-            f"LEFT JOIN {h.table} h ON h.{h.by_name['gateway_id'].column} = a.{a.by_name['gateway_id'].column} "
-            f"WHERE a.{a.pk_column} = %s" + rows.lock_clause(of="a"))
-    found = rows.fetch(Attempt, _ATTEMPT_SQL[0], [attempt_pk])
-    if not found:
-        raise Attempt.DoesNotExist(f"attempt {attempt_pk}")
-    attempt, health = found[0]
-    if attempt.gateway_id != gateway.pk:  # pragma: no cover - reserve created it with this gateway
-        raise RuntimeError(f"attempt {attempt_pk} is not at gateway {gateway.pk}")
-    gateway = copy.copy(gateway)
-    Gateway.health.related.set_cached_value(gateway, rows.build(GatewayHealth, health) if health[0] else None)
-    Attempt.gateway.field.set_cached_value(attempt, gateway)
-    return attempt

@@ -115,16 +115,118 @@ def test_the_lock_clause_is_the_backends_own():
         assert rows.lock_clause(of="p") == ""
 
 
-def test_a_multi_row_insert_ignoring_conflicts_writes_what_bulk_create_would(terminal):
+def _chain(p, *, attempt_id: str, status: str):
+    """The engine's reserve-and-record shape: an attempt; the payment moved (compare-and-set on
+    `status`) only when the attempt was written; its event and a reward row only when it moved."""
     from dealers.models import Reward
+    from payments.models import Attempt, Event, Payment
+
+    chain = rows.Chain()
+    added = chain.insert(Attempt, {"payment": p, "gateway": _gateway(), "attempt_id": attempt_id, "round": 1},
+                         on_conflict="attempt_id")
+    moved = chain.update(Payment, p.pk, {"status": "processing", "reason": "", "flags": ["x"]},
+                         where={"status": status}, after=added)
+    event = chain.insert(Event, {"payment": p, "from_status": status, "to_status": "processing", "reason": "",
+                                 "actor": "worker", "user": None, "detail": {"a": attempt_id}}, after=moved)
+    reward = chain.insert_new(Reward(payment_id=p.pk, dealer_id=p.dealer_id, level=0, amount=Decimal("1.50")),
+                              after=moved)
+    return chain, (added, moved, event, reward)
+
+
+def test_a_chain_writes_the_rows_the_step_by_step_statements_write(terminal, django_assert_max_num_queries):
+    from dealers.models import Reward
+    from payments.models import Attempt, Event, Payment
 
     p = _payment(terminal)
-    objs = [Reward(payment_id=p.pk, dealer_id=p.dealer_id, level=0, amount=Decimal("1.50")),
-            Reward(payment_id=p.pk, dealer_id=terminal.dealer.parent_id or p.dealer_id, level=1, amount=Decimal("0.25"))]
-    rows.insert_ignoring_conflicts(Reward, objs)
-    rows.insert_ignoring_conflicts(Reward, objs)  # again: the (payment, dealer) rows exist, nothing more written
-    rows.insert_ignoring_conflicts(Reward, [])
-    stored = list(Reward.objects.filter(payment=p).order_by("level").values_list("dealer_id", "level", "amount", "state"))
-    assert stored[0] == (p.dealer_id, 0, Decimal("1.50"), "accrued")
-    assert len(stored) == len({o.dealer_id for o in objs})
-    assert all(r.created_at is not None for r in Reward.objects.filter(payment=p))
+    chain, (added, moved, event, reward) = _chain(p, attempt_id="901", status=p.status)
+    # One statement on PostgreSQL (a data-modifying CTE); one per step elsewhere.
+    with django_assert_max_num_queries(1 if connection.vendor == "postgresql" else 4):
+        chain.run()
+    assert (added.written, moved.written, event.written, reward.written) == (True, True, True, True)
+    assert values(added.obj) == values(Attempt.objects.get(attempt_id="901"))
+    assert values(event.obj) == values(Event.objects.get(pk=event.obj.pk))
+    assert event.obj.detail == {"a": "901"} and event.obj.payment is p
+    stored = Payment.objects.get(pk=p.pk)
+    assert (stored.status, stored.flags) == ("processing", ["x"])
+    assert list(Reward.objects.filter(payment=p).values_list("dealer_id", "level", "amount", "state")) == [
+        (p.dealer_id, 0, Decimal("1.50"), "accrued")]
+    assert Reward.objects.get(payment=p).created_at is not None  # pre_save ran, as bulk_create runs it
+    # The same rows again: the attempt id clashes, so nothing after it is written either.
+    chain, (added, moved, event, reward) = _chain(p, attempt_id="901", status="processing")
+    chain.run()
+    assert (added.written, moved.written, event.written, reward.written) == (False, False, False, False)
+    assert (Attempt.objects.count(), Event.objects.filter(payment=p).count(), Reward.objects.count()) == (1, 2, 1)
+
+
+def test_a_step_after_a_compare_and_set_that_missed_is_not_written(terminal):
+    from dealers.models import Reward
+    from payments.models import Attempt, Event, Payment
+
+    p = _payment(terminal)
+    chain, (added, moved, event, reward) = _chain(p, attempt_id="902", status="failed")  # it is accepted
+    chain.run()
+    assert (added.written, moved.written, event.written, reward.written) == (True, False, False, False)
+    assert Attempt.objects.filter(attempt_id="902").exists()
+    assert Payment.objects.get(pk=p.pk).status == p.status
+    assert not Reward.objects.filter(payment=p).exists()
+    assert list(Event.objects.filter(payment=p).values_list("to_status", flat=True)) == [p.status]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_step_expected_to_write_that_did_not_rolls_the_whole_chain_back(terminal, monkeypatch):
+    """Outside any transaction (autocommit), as a caller without one runs it."""
+    from django.db import DatabaseError
+
+    from kit import queue
+    from payments.models import Attempt, Payment
+
+    # The acceptance commits here: its messages must not reach the broker's shared queue (the
+    # sweeper's tests read that queue's depth).
+    monkeypatch.setattr(queue, "enqueue", lambda task, *args: None)
+    p = _payment(terminal)
+    chain = rows.Chain()
+    chain.insert(Attempt, {"payment": p, "gateway": _gateway(), "attempt_id": "903"})
+    chain.update(Payment, 10**9, {"reason": "x"}, expect="payment 10**9 is gone")
+    with pytest.raises(DatabaseError, match="is gone"):
+        chain.run()
+    assert not Attempt.objects.filter(attempt_id="903").exists()  # outside a transaction too
+
+
+def test_the_callbacks_of_a_step_run_only_when_it_wrote(terminal):
+    from payments.models import Payment
+
+    p = _payment(terminal)
+    seen = []
+    chain = rows.Chain()
+    chain.update(Payment, p.pk, {"reason": "a"}, where={"status": "failed"}).then.append(lambda: seen.append("a"))
+    chain.update(Payment, p.pk + 10**9, {"reason": "b"}).then.append(lambda: seen.append("b"))
+    chain.run()
+    assert seen == []
+    chain = rows.Chain()
+    chain.update(Payment, p.pk, {"reason": "c"}, where={"status": p.status}).then.append(lambda: seen.append("c"))
+    chain.run()
+    assert seen == ["c"] and Payment.objects.get(pk=p.pk).reason == "c"
+
+
+def test_a_step_after_a_step_of_another_chain_is_refused(terminal):
+    from payments.models import Payment
+
+    p = _payment(terminal)
+    other = rows.Chain().update(Payment, p.pk, {"reason": "a"})
+    with pytest.raises(ValueError, match="earlier step"):
+        rows.Chain().update(Payment, p.pk, {"reason": "b"}, after=other)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL only")
+def test_on_postgresql_a_chain_is_one_prepared_statement(terminal):
+    from django.test.utils import CaptureQueriesContext
+
+    p = _payment(terminal)
+    chain, _ = _chain(p, attempt_id="904", status=p.status)
+    with CaptureQueriesContext(connection) as seen:
+        chain.run()
+    [q] = seen.captured_queries
+    assert q["sql"].startswith("WITH s0 AS (INSERT INTO")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'WITH s0 AS%%'")
+        assert cursor.fetchone()[0] == 1
