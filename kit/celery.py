@@ -68,6 +68,29 @@ def _logging_from_django(**kwargs):
     logging.config.dictConfig(settings.LOGGING)
 
 
+# A database connection is checked with a round trip before each use (CONN_HEALTH_CHECKS): with a
+# pool, every time a thread borrows one. The engine borrows twice a submission (it gives the
+# connection back while a gateway answers), and in a worker a dead connection costs nothing worth
+# that round trip: the task that meets it fails before or after its gateway call, the pool drops
+# the connection, and the sweeper sends the payment again (or polls its open attempt) when the
+# lease ends. So workers skip the check unless DB_WORKER_CONN_HEALTH_CHECKS is on; web processes
+# keep it (a kiosk would see one 503 and retry). Measured in docs/performance.md.
+@signals.worker_init.connect
+def _worker_connection_checks(**kwargs):
+    worker_connection_checks()
+
+
+def worker_connection_checks() -> None:
+    from django.conf import settings
+    from django.db import connections
+
+    if settings.DB_WORKER_CONN_HEALTH_CHECKS:
+        return
+    # The connections' settings are these same dicts (read when a connection or the pool is made).
+    for alias in connections:
+        connections.settings[alias]["CONN_HEALTH_CHECKS"] = False
+
+
 # Periodic work (Celery beat). Each entry: a thin task in its app's tasks.py.
 app.conf.beat_schedule = {}
 # Daily reconciliation with every gateway: yesterday (Moscow), at 03:00 Moscow time.

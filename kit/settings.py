@@ -144,6 +144,8 @@ else:
             },
         }
     }
+# Celery workers skip the connection check (CONN_HEALTH_CHECKS; kit/celery.py says why) unless this is on.
+DB_WORKER_CONN_HEALTH_CHECKS = env.bool("DB_WORKER_CONN_HEALTH_CHECKS", default=False)
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
