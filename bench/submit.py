@@ -66,7 +66,7 @@ def accept(count: int) -> tuple[list[int], float]:
     return ids, time.perf_counter() - t0
 
 
-def wait(ids: list[int], timeout: float) -> None:
+def wait(ids: list[int], timeout: float, quiet: bool = False) -> None:
     t0 = time.perf_counter()
     final = {"succeeded", "failed", "cancelled"}
     done = 0
@@ -82,6 +82,10 @@ def wait(ids: list[int], timeout: float) -> None:
     span = Attempt.objects.filter(payment_id__in=ids).aggregate(a=Min("started_at"), b=Max("finished_at"))
     window = (span["b"] - span["a"]).total_seconds() if span["a"] and span["b"] else elapsed
     rate = done / window if window else 0.0
+    if quiet:
+        if done != len(ids):
+            print(f"  warm-up: only {done}/{len(ids)} final after {elapsed:.0f} s   {statuses}")
+        return
     in_flight = sum((a.finished_at - a.started_at).total_seconds()
                     for a in Attempt.objects.filter(payment_id__in=ids, finished_at__isnull=False)
                     .only("started_at", "finished_at")) / window if window else 0.0
@@ -173,6 +177,7 @@ def main() -> None:
     ap.add_argument("--accept", type=Path, help="accept --count payments, write their ids here")
     ap.add_argument("--wait", type=Path, help="wait for the payments whose ids are here")
     ap.add_argument("--timeout", type=float, default=180.0)
+    ap.add_argument("--quiet", action="store_true", help="with --wait: say nothing unless some are not final")
     ap.add_argument("--profile", type=int, help="submit this many payments in this thread under cProfile")
     ap.add_argument("--profile-out", type=Path, default=Path("var/bench/submit.prof"))
     ap.add_argument("--threads", type=int, default=1, help="with --profile: the unprofiled half in this many threads")
@@ -184,7 +189,7 @@ def main() -> None:
     elif args.profile:
         profile(args.profile, args.profile_out, args.threads)
     elif args.wait:
-        wait(json.loads(args.wait.read_text()), args.timeout)
+        wait(json.loads(args.wait.read_text()), args.timeout, quiet=args.quiet)
     else:
         ap.error("--accept FILE or --wait FILE")
 

@@ -12,7 +12,7 @@
 # Knobs: BENCH_DATABASE_URL (default kit_bench, recreated on each run), BENCH_REDIS_URL (db 14),
 #        BENCH_PORT, BENCH_SIM_PORT, BENCH_WORKERS, BENCH_THREADS, BENCH_REQUESTS, BENCH_CONCURRENCY (32),
 #        BENCH_BATCH_SIZE (500), BENCH_BATCH_REQUESTS, BENCH_BATCH_CONCURRENCY, BENCH_ROUNDS (2),
-#        BENCH_RATE, BENCH_RATE_SECONDS, BENCH_SUBMIT_COUNT,
+#        BENCH_RATE, BENCH_RATE_SECONDS, BENCH_SUBMIT_COUNT, BENCH_SUBMIT_WARMUP (default 2 per worker thread),
 #        BENCH_CELERY_CONCURRENCY, BENCH_CELERY_PROCS, BENCH_PREFETCH (default 1, as the gateway
 #        queue runs in production), BENCH_SIM_WORKERS, BENCH_DB_POOL, BENCH_SKIP_API=1, BENCH_SKIP_SUBMIT=1,
 #        BENCH_SUBMIT_PROFILE=N (the engine's CPU per submission in one thread under cProfile, then stop),
@@ -210,12 +210,26 @@ worker_cpu() {  # the workers' user and system CPU seconds so far (thread pools:
   done
   echo "$user $sys $(getconf CLK_TCK)" | awk '{printf "%.3f %.3f", $1 / $3, $2 / $3}'
 }
-$PY -m bench.submit --count "$SUBMIT_COUNT" --accept var/bench/submit-ids.json
 for _ in $(seq 1 60); do
   up=$(.venv/bin/celery -A kit inspect ping --timeout 1 2>/dev/null | grep -c "pong" || true)
   [ "$up" -ge "$CELERY_PROCS" ] && break
   sleep 1
 done
+# Warm-up: a worker's first submissions pay its start-up once (each pool thread's first task,
+# database and HTTP connections, parsed keys, the router's and catalogue's caches: ~0.4 s of CPU
+# for the four processes in all). They are submitted and timed apart, so the figure below is
+# what a running worker spends a submission; BENCH_SUBMIT_WARMUP=0 times them together.
+WARMUP="${BENCH_SUBMIT_WARMUP:-$(( 2 * CELERY_CONCURRENCY ))}"
+if [ "$WARMUP" -gt 0 ]; then
+  $PY -m bench.submit --count "$WARMUP" --accept var/bench/warmup-ids.json >/dev/null
+  W0=$(worker_cpu)
+  .venv/bin/celery -A kit control add_consumer gateway >/dev/null
+  $PY -m bench.submit --wait var/bench/warmup-ids.json --timeout 120 --quiet
+  W1=$(worker_cpu)
+  .venv/bin/celery -A kit control cancel_consumer gateway >/dev/null
+  echo "$W0 $W1 $WARMUP" | awk '{printf "  warm-up        : %d payments, worker CPU %.2f ms a submission (start-up included; not in the figure below)\n", $5, 1000 * ($3 + $4 - $1 - $2) / $5}'
+fi
+$PY -m bench.submit --count "$SUBMIT_COUNT" --accept var/bench/submit-ids.json
 CPU0=$(worker_cpu)
 .venv/bin/celery -A kit control add_consumer gateway >/dev/null
 # Opt-in: a py-spy profile of the first worker process while it submits (pip install py-spy;
