@@ -226,6 +226,15 @@ class Step:
                 None if self.after is None else index[id(self.after)])
 
 
+@dataclass(eq=False)
+class Also:
+    """A value read in the same statement as a `Chain`'s writes (`Chain.also`): `value` after `run()`."""
+
+    sql: str
+    params: list
+    value: object = None
+
+
 class Chain:
     """Writes that depend on each other only through "write this only if that wrote", sent as ONE
     statement on PostgreSQL (a data-modifying CTE, prepared on the server: kit/prepared.py) and
@@ -242,6 +251,7 @@ class Chain:
     def __init__(self, db: str = "default"):
         self.db = db
         self.steps: list[Step] = []
+        self.reads: list[Also] = []
 
     def _add(self, step: Step) -> Step:
         if step.after is not None and step.after not in self.steps:
@@ -281,6 +291,14 @@ class Chain:
         params += [_prep(s.by_name[n], where[n], connection) for n in conds]
         return self._add(Step("update", model, names, conds, "", after, params, expect=expect))
 
+    def also(self, sql: str, params: list) -> Also:
+        """Read one value with the writes: `sql` is a SELECT of one column and at most one row (NULL
+        without). On PostgreSQL a scalar subquery of the same statement, which sees the rows as
+        they were before the statement; elsewhere its own statement, before the writes."""
+        read = Also(sql, params)
+        self.reads.append(read)
+        return read
+
     def run(self) -> None:
         if not self.steps:
             return
@@ -312,18 +330,24 @@ class Chain:
         from . import prepared
 
         index = {id(step): i for i, step in enumerate(self.steps)}
-        key = tuple(step.key(index) for step in self.steps)
+        key = (tuple(step.key(index) for step in self.steps), tuple(read.sql for read in self.reads))
         sql = _CHAINS.get((key, self.db))
         if sql is None:
-            sql = _CHAINS[(key, self.db)] = _chain_sql(self.steps, index, self.db)
-        got = prepared.execute(sql, [p for step in self.steps for p in step.params], db=self.db)
-        for step, pk in zip(self.steps, got, strict=True):
+            sql = _CHAINS[(key, self.db)] = _chain_sql(self.steps, index, self.db, self.reads)
+        params = [p for step in self.steps for p in step.params] + [p for read in self.reads for p in read.params]
+        got = prepared.execute(sql, params, db=self.db)
+        for step, pk in zip(self.steps, got, strict=False):
             self._done(step, pk)
+        for read, value in zip(self.reads, got[len(self.steps):], strict=True):
+            read.value = value
 
     def _run_one_by_one(self) -> None:
         connection = connections[self.db]
         qn = connection.ops.quote_name
         with connection.cursor() as cursor:
+            for read in self.reads:  # as the one statement's subqueries see them: before the writes
+                cursor.execute(f"SELECT ({read.sql})", read.params)
+                read.value = cursor.fetchone()[0]
             for step in self.steps:
                 if step.after is not None and not step.after.written:
                     continue
@@ -349,7 +373,7 @@ def _conflict(step: Step, s: Shape, qn) -> str:
     return ""
 
 
-def _chain_sql(steps: list[Step], index: dict, db: str) -> str:
+def _chain_sql(steps: list[Step], index: dict, db: str, reads: list[Also] = ()) -> str:
     """WITH s0 AS (...), s1 AS (...) SELECT (SELECT pk FROM s0), (SELECT pk FROM s1), ...
 
     An insert after sK selects its values FROM sK (one row or none); an update after sK adds
@@ -371,6 +395,6 @@ def _chain_sql(steps: list[Step], index: dict, db: str) -> str:
                 sql = f"{head} SELECT {marks[:-1]} FROM {after}"  # noqa: S608 - names from the model
             sql += _conflict(step, s, qn)
         parts.append(f"s{i} AS ({sql} RETURNING {qn(s.pk_column)})")
-    pks = ", ".join(f"(SELECT {qn(shape(step.model, db).pk_column)} FROM s{i})"  # noqa: S608 - names from the models
-                    for i, step in enumerate(steps))
+    pks = ", ".join([f"(SELECT {qn(shape(step.model, db).pk_column)} FROM s{i})"  # noqa: S608 - names from the models
+                     for i, step in enumerate(steps)] + [f"({read.sql})" for read in reads])
     return f"WITH {', '.join(parts)} SELECT {pks}"

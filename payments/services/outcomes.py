@@ -53,9 +53,12 @@ def order_for(payment: Payment, attempt: Attempt) -> Order:
 
 
 def attempt_fill(attempt: Attempt, result: Result, *, close: bool, extra_ms: int = 0,
-                 chain: rows.Chain | None = None) -> None:
+                 chain: rows.Chain | None = None, after: rows.Step | None = None,
+                 where: dict | None = None) -> rows.Step:
     """Write a gateway answer onto the attempt (exchanges appended, secrets already masked); with
-    `chain`, as one of the caller's writes (it runs them)."""
+    `chain`, as one of the caller's writes (it runs them). A missing row is an error, unless the
+    write is conditional: `after` a step, or compare-and-set on `where` (then the returned step says
+    whether it wrote)."""
     attempt.outcome = str(result.outcome)
     attempt.result_code = (result.code or "")[:32]
     attempt.message = (result.message or "")[:255]
@@ -69,11 +72,12 @@ def attempt_fill(attempt: Attempt, result: Result, *, close: bool, extra_ms: int
         attempt.state = CLOSED
         attempt.finished_at = timezone.now()
     writes = chain or rows.Chain()
-    # A missing row is an error, as save(update_fields=...) would say.
-    writes.update(Attempt, attempt.pk, {name: getattr(attempt, name) for name in _FILLED},
-                  expect=f"attempt {attempt.pk} is gone")
+    conditional = after is not None or where is not None
+    filled = writes.update(Attempt, attempt.pk, {name: getattr(attempt, name) for name in _FILLED}, where=where,
+                           after=after, expect="" if conditional else f"attempt {attempt.pk} is gone")
     if chain is None:
         writes.run()
+    return filled
 
 
 _FILLED = ("outcome", "result_code", "message", "upstream_id", "exchange", "duration_ms", "state", "finished_at", "polls")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from gateways.adapters.base import Adapter, Order, Outcome, Result, not_registered
 from gateways.breaker import breaker_record
-from gateways.models import Gateway
+from gateways.models import Gateway, GatewayHealth
 from gateways.services import adapter_for
 from kit import rows
 from kit.db import db_release
@@ -46,13 +47,23 @@ def payment_submit(*, payment_id: int, actor: str = "worker") -> Payment | None:
     reserved = _reserve(payment_id, actor=actor)
     if reserved is None:
         return None
-    attempt_pk, gateway, adapter, order = reserved
     db_release()  # no connection held while the gateway answers
-    check, pay = _call(adapter, order)
-    return _record(payment_id, attempt_pk, gateway, check, pay, actor=actor)
+    check, pay = _call(reserved.adapter, reserved.order)
+    return _record(reserved, check, pay, actor=actor)
 
 
-def _reserve(payment_id: int, *, actor: str) -> tuple[int, Gateway, Adapter, Order] | None:
+@dataclass(frozen=True)
+class Reserved:
+    """What reserve made, for the call and the record: the payment and its attempt as reserve left them."""
+
+    payment: Payment
+    attempt: Attempt
+    gateway: Gateway
+    adapter: Adapter
+    order: Order
+
+
+def _reserve(payment_id: int, *, actor: str) -> Reserved | None:
     now = timezone.now()
     with transaction.atomic():
         try:
@@ -104,7 +115,7 @@ def _reserve(payment_id: int, *, actor: str) -> tuple[int, Gateway, Adapter, Ord
         attempt = added.obj
         order = outcomes.order_for(payment, attempt)
         gateway = route.gateway
-    return attempt.pk, gateway, adapter_for(gateway), order
+    return Reserved(payment, attempt, gateway, adapter_for(gateway), order)
 
 
 def _call(adapter: Adapter, order: Order) -> tuple[Result, Result | None]:
@@ -115,11 +126,15 @@ def _call(adapter: Adapter, order: Order) -> tuple[Result, Result | None]:
     return check, outcomes.call_safely(adapter.pay, order, on_error=Outcome.UNKNOWN)
 
 
-def _record(payment_id: int, attempt_pk: int, gateway: Gateway, check: Result, pay: Result | None, *,
-            actor: str) -> Payment | None:
+def _record(reserved: Reserved, check: Result, pay: Result | None, *, actor: str) -> Payment | None:
     result, step = (pay, "pay") if pay is not None else (check, "check")
     merged = Result(result.outcome, result.code, result.message, result.upstream_id, result.reroutable,
                     check.exchanges + (pay.exchanges if pay is not None else ()), result.extra)
+    if merged.outcome == Outcome.OK:
+        done = _record_success(reserved, merged, step=step, actor=actor)
+        if done is not None:
+            return done
+    payment_id, attempt_pk, gateway = reserved.payment.pk, reserved.attempt.pk, reserved.gateway
     with transaction.atomic():
         # The payment (with its dealer's path: the reward shares read it), the attempt and its
         # gateway's breaker row (breaker_record reads it), locked, in one statement.
@@ -134,3 +149,46 @@ def _record(payment_id: int, attempt_pk: int, gateway: Gateway, check: Result, p
         breaker_record(attempt.gateway, result)
         apply_result(payment, attempt, merged, step=step, actor=actor)
     return payment
+
+
+_BREAKER_SQL: list[str] = []
+
+
+def _record_success(reserved: Reserved, result: Result, *, step: str, actor: str) -> Payment | None:
+    """The common ending, a success, written without reading the rows again: the payment moved from
+    `processing` to `succeeded` (compare-and-set), its event and reward rows, and the attempt's
+    answer only while the attempt is still open and never polled: exactly as reserve left both,
+    which the in-memory copies from reserve then describe. One statement on PostgreSQL, with a
+    look at the gateway's breaker row (a success resets a count of failures: breaker_record).
+
+    Anything else (an operator or a poll got there first: the payment moved, the attempt was
+    polled or closed) writes nothing and returns None: the caller takes the locked path, which
+    decides as it always did. Locks are taken in the usual order, payment then attempt.
+    """
+    payment, attempt, gateway = reserved.payment, copy.copy(reserved.attempt), reserved.gateway
+    if payment.status != Status.PROCESSING:  # pragma: no cover - reserve moved it there
+        return None
+    if not _BREAKER_SQL:
+        h = rows.shape(GatewayHealth)
+        col = h.by_name
+        _BREAKER_SQL.append(
+            f"SELECT count(*) FROM {h.table} WHERE {col['gateway_id'].column} = %s "  # noqa: S608 - names from the model
+            f"AND ({col['state'].column} <> %s OR {col['failures'].column} > 0)")
+    with transaction.atomic():
+        writes = rows.Chain()
+        moved = outcomes.succeed(payment, actor=actor, detail=outcomes.result_detail(attempt, result, step),
+                                 chain=writes)
+        filled = outcomes.attempt_fill(attempt, result, close=True, chain=writes, after=moved,
+                                       where={"state": Attempt.State.OPEN, "polls": 0})
+        breaker = writes.also(_BREAKER_SQL[0], [gateway.pk, GatewayHealth.State.CLOSED])
+        writes.run()
+        if not (moved.written and filled.written):
+            transaction.set_rollback(True)
+            return None
+        if breaker.value:  # not closed, or failures counted: breaker_record reads the row now and resets it
+            fresh = copy.copy(gateway)
+            Gateway.health.related.set_cached_value(fresh, None)
+            breaker_record(fresh, result)
+    return payment
+
+

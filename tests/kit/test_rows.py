@@ -208,6 +208,20 @@ def test_the_callbacks_of_a_step_run_only_when_it_wrote(terminal):
     assert seen == ["c"] and Payment.objects.get(pk=p.pk).reason == "c"
 
 
+def test_a_value_read_with_the_writes_sees_the_rows_as_they_were_before_them(terminal):
+    from payments.models import Payment
+
+    p = _payment(terminal)
+    s = rows.shape(Payment)
+    sql = f"SELECT reason FROM {s.table} WHERE id = %s"  # noqa: S608
+    chain = rows.Chain()
+    chain.update(Payment, p.pk, {"reason": "changed"})
+    before, missing = chain.also(sql, [p.pk]), chain.also(sql, [10**9])
+    chain.run()
+    assert (before.value, missing.value) == ("", None)
+    assert Payment.objects.get(pk=p.pk).reason == "changed"
+
+
 def test_a_step_after_a_step_of_another_chain_is_refused(terminal):
     from payments.models import Payment
 
