@@ -186,9 +186,10 @@ def reward_accrue_for_payment(*, payment, chain: Chain | None = None, after: Ste
     Inserts only: no dealer row is read for update or written, so a network's successes never
     queue on the root dealer's balance row. Idempotent (one row per payment and dealer: ON
     CONFLICT DO NOTHING). `chain`: the rows are steps of the caller's writes (kit/rows.py), sent
-    with its transition in one round trip, written only when `after` (the transition) wrote.
+    with its transition in one round trip (all or nothing), written only when `after` (the
+    transition) wrote.
     """
-    if not transaction.get_connection().in_atomic_block:
+    if chain is None and not transaction.get_connection().in_atomic_block:
         raise LedgerError("reward_accrue_for_payment must run in the success transaction")
     rows = [Reward(payment_id=payment.pk, dealer_id=dealer_id, level=level, amount=share)
             for dealer_id, level, share in reward_shares(payment=payment)]

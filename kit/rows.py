@@ -18,11 +18,10 @@ save signals). Anything beyond these shapes uses the ORM.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.db import DatabaseError, connections, models, transaction
+from django.db import DatabaseError, DataError, connections, models, transaction
 from django.utils import timezone
 
 
@@ -226,6 +225,10 @@ class Step:
                 None if self.after is None else index[id(self.after)])
 
 
+class NotWritten(DatabaseError):
+    """A `Chain` step expected to write did not: nothing of the chain was written."""
+
+
 @dataclass(eq=False)
 class Also:
     """A value read in the same statement as a `Chain`'s writes (`Chain.also`): `value` after `run()`."""
@@ -302,24 +305,24 @@ class Chain:
     def run(self) -> None:
         if not self.steps:
             return
-        # All or nothing: one statement is atomic by itself, the steps one by one are not; and a
-        # step that was expected to write and did not rolls the others back. Inside the caller's
-        # transaction no savepoint is taken (a failure aborts that transaction anyway).
-        one = connections[self.db].vendor == "postgresql"
-        guard = not one or any(step.expect for step in self.steps)
-        with transaction.atomic(using=self.db, savepoint=False) if guard else nullcontext():
-            if one:
-                self._run_as_one()
-            else:
-                self._run_one_by_one()
+        # All or nothing: one statement is atomic by itself (a step expected to write that did not
+        # makes the statement itself fail: see _chain_sql), the steps one by one are not, so they
+        # run in a transaction. Inside the caller's transaction no savepoint is taken: a failure
+        # aborts that transaction (a caller that wants to go on takes a savepoint around run()).
+        if connections[self.db].vendor == "postgresql":
+            self._run_as_one()
+        else:
+            self._run_one_by_one_atomically()
+        for step in self.steps:
+            for fn in step.then if step.written else ():
+                fn()
+
+    def _run_one_by_one_atomically(self) -> None:
+        with transaction.atomic(using=self.db, savepoint=False):
+            self._run_one_by_one()
             for step in self.steps:
                 if step.expect and not step.written:
-                    raise DatabaseError(step.expect)
-        for step in self.steps:
-            if not step.written:
-                continue
-            for fn in step.then:
-                fn()
+                    raise NotWritten(step.expect)
 
     def _done(self, step: Step, pk) -> None:
         step.written = pk is not None
@@ -335,10 +338,15 @@ class Chain:
         if sql is None:
             sql = _CHAINS[(key, self.db)] = _chain_sql(self.steps, index, self.db, self.reads)
         params = [p for step in self.steps for p in step.params] + [p for read in self.reads for p in read.params]
-        got = prepared.execute(sql, params, db=self.db)
+        try:
+            got = prepared.execute(sql, params, db=self.db)
+        except DataError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != _DIVISION_BY_ZERO:
+                raise
+            raise NotWritten("; ".join(step.expect for step in self.steps if step.expect)) from exc
         for step, pk in zip(self.steps, got, strict=False):
             self._done(step, pk)
-        for read, value in zip(self.reads, got[len(self.steps):], strict=True):
+        for read, value in zip(self.reads, got[len(self.steps):len(self.steps) + len(self.reads)], strict=True):
             read.value = value
 
     def _run_one_by_one(self) -> None:
@@ -363,6 +371,7 @@ class Chain:
 
 
 _CHAINS: dict[tuple, str] = {}  # (the steps' shapes, db) -> the statement
+_DIVISION_BY_ZERO = "22012"
 
 
 def _conflict(step: Step, s: Shape, qn) -> str:
@@ -397,4 +406,9 @@ def _chain_sql(steps: list[Step], index: dict, db: str, reads: list[Also] = ()) 
         parts.append(f"s{i} AS ({sql} RETURNING {qn(s.pk_column)})")
     pks = ", ".join([f"(SELECT {qn(shape(step.model, db).pk_column)} FROM s{i})"  # noqa: S608 - names from the models
                      for i, step in enumerate(steps)] + [f"({read.sql})" for read in reads])
-    return f"WITH {', '.join(parts)} SELECT {pks}"
+    # A step expected to write: 1 / (its row count), a division by zero when it wrote nothing,
+    # which fails the whole statement, so nothing of it is written (not a constant: PostgreSQL
+    # cannot fold it while planning).
+    guards = "".join(f", 1 / (SELECT count(*) FROM s{i})"  # noqa: S608 - our own CTE names
+                     for i, step in enumerate(steps) if step.expect)
+    return f"WITH {', '.join(parts)} SELECT {pks}{guards}"

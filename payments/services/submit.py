@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -159,7 +160,8 @@ def _record_success(reserved: Reserved, result: Result, *, step: str, actor: str
     `processing` to `succeeded` (compare-and-set), its event and reward rows, and the attempt's
     answer only while the attempt is still open and never polled: exactly as reserve left both,
     which the in-memory copies from reserve then describe. One statement on PostgreSQL, with a
-    look at the gateway's breaker row (a success resets a count of failures: breaker_record).
+    look at the gateway's breaker row (a success resets a count of failures: breaker_record, right
+    after; a worker dying in between leaves a count that the next success resets).
 
     Anything else (an operator or a poll got there first: the payment moved, the attempt was
     polled or closed) writes nothing and returns None: the caller takes the locked path, which
@@ -174,21 +176,24 @@ def _record_success(reserved: Reserved, result: Result, *, step: str, actor: str
         _BREAKER_SQL.append(
             f"SELECT count(*) FROM {h.table} WHERE {col['gateway_id'].column} = %s "  # noqa: S608 - names from the model
             f"AND ({col['state'].column} <> %s OR {col['failures'].column} > 0)")
-    with transaction.atomic():
-        writes = rows.Chain()
-        moved = outcomes.succeed(payment, actor=actor, detail=outcomes.result_detail(attempt, result, step),
-                                 chain=writes)
-        filled = outcomes.attempt_fill(attempt, result, close=True, chain=writes, after=moved,
-                                       where={"state": Attempt.State.OPEN, "polls": 0})
-        breaker = writes.also(_BREAKER_SQL[0], [gateway.pk, GatewayHealth.State.CLOSED])
-        writes.run()
-        if not (moved.written and filled.written):
-            transaction.set_rollback(True)
-            return None
-        if breaker.value:  # not closed, or failures counted: breaker_record reads the row now and resets it
-            fresh = copy.copy(gateway)
-            Gateway.health.related.set_cached_value(fresh, None)
-            breaker_record(fresh, result)
+    writes = rows.Chain()
+    moved = outcomes.succeed(payment, actor=actor, detail=outcomes.result_detail(attempt, result, step),
+                             chain=writes)
+    filled = outcomes.attempt_fill(attempt, result, close=True, chain=writes, after=moved,
+                                   where={"state": Attempt.State.OPEN, "polls": 0})
+    filled.expect = f"attempt {attempt.pk}: not as reserve left it"  # else nothing at all is written
+    breaker = writes.also(_BREAKER_SQL[0], [gateway.pk, GatewayHealth.State.CLOSED])
+    # No transaction of its own: the statement is all or nothing (one round trip, not three). In a
+    # caller's transaction, a savepoint, so that the locked path can follow a statement that failed.
+    try:
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext():
+            writes.run()
+    except rows.NotWritten:
+        return None
+    if breaker.value:  # not closed, or failures counted: breaker_record reads the row now and resets it
+        fresh = copy.copy(gateway)
+        Gateway.health.related.set_cached_value(fresh, None)
+        breaker_record(fresh, result)
     return payment
 
 

@@ -244,7 +244,9 @@ def test_a_submission_stays_within_its_statement_budget(engine, django_assert_ma
     from the router's cache, warm as in production: KIT_CATALOGUE_TTL), then writes the attempt, the
     transition and its event in ONE statement (kit/rows.py: Chain); record writes the attempt's
     answer, the transition, its event (and reward rows when the provider has reward rules: none
-    here) in one more, from what reserve left (compare-and-set), reading the breaker row in it.
+    here) in one more, from what reserve left (compare-and-set), reading the breaker row in it; in
+    production that statement is record's only round trip (no transaction of its own: it is all
+    or nothing by itself; here, inside the test's transaction, it takes a savepoint).
     SQLite writes each row with its own statement: 7 + 6. It was 30 before the bench showed the
     engine's database work to be what limits submissions per second, then 16, 14, 9."""
     from django.db import connection
