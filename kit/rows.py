@@ -221,7 +221,7 @@ class Step:
     obj: models.Model | None = None
 
     def key(self, index: dict) -> tuple:
-        return (self.kind, self.model, self.names, self.where, self.on_conflict,
+        return (self.kind, self.model, self.names, self.where, self.on_conflict, bool(self.expect),
                 None if self.after is None else index[id(self.after)])
 
 

@@ -192,6 +192,26 @@ def test_a_step_expected_to_write_that_did_not_rolls_the_whole_chain_back(termin
     assert not Attempt.objects.filter(attempt_id="903").exists()  # outside a transaction too
 
 
+def test_the_same_steps_with_and_without_an_expectation_are_two_statements(terminal):
+    """The statement built for a shape is kept: whether a step must write is part of the shape."""
+    from django.db import DatabaseError
+
+    from payments.models import Payment
+
+    p = _payment(terminal)
+    loose = rows.Chain()
+    loose.update(Payment, 10**9, {"reason": "x"})
+    loose.run()  # writes nothing, says nothing
+    strict = rows.Chain()
+    strict.update(Payment, 10**9, {"reason": "x"}, expect="no such payment")
+    with pytest.raises(DatabaseError, match="no such payment"), transaction.atomic():
+        strict.run()
+    again = rows.Chain()
+    again.update(Payment, p.pk, {"reason": "y"})
+    again.run()
+    assert Payment.objects.get(pk=p.pk).reason == "y"
+
+
 def test_the_callbacks_of_a_step_run_only_when_it_wrote(terminal):
     from payments.models import Payment
 
