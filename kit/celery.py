@@ -74,7 +74,10 @@ def _logging_from_django(**kwargs):
 # that round trip: the task that meets it fails before or after its gateway call, the pool drops
 # the connection, and the sweeper sends the payment again (or polls its open attempt) when the
 # lease ends. So workers skip the check unless DB_WORKER_CONN_HEALTH_CHECKS is on; web processes
-# keep it (a kiosk would see one 503 and retry). Measured in docs/performance.md.
+# keep it (a kiosk would see one 503 and retry). The price elsewhere: a periodic task that meets a
+# dead connection (after a PostgreSQL restart) fails that once: the daily reconciliation is then
+# run again from /reconcile/. A worker serving only the default queue may turn the check back on.
+# Measured in docs/performance.md.
 @signals.worker_init.connect
 def _worker_connection_checks(**kwargs):
     worker_connection_checks()
